@@ -1,0 +1,16 @@
+namespace Conductor.Api;
+
+/// <summary>Limits and switches of the HTTP API (section <c>Conductor:Api</c>).</summary>
+public sealed class ApiOptions
+{
+    public int MaxScriptBytes { get; set; } = 1024 * 1024;
+    public int MaxEnvironmentEntries { get; set; } = 256;
+
+    /// <summary>Bodies larger than this are refused before parsing; defaults to room for a maximal script.</summary>
+    public int? MaxBodyBytes { get; set; }
+
+    public int EffectiveMaxBodyBytes => MaxBodyBytes ?? (MaxScriptBytes * 2) + (256 * 1024);
+
+    /// <summary>How many bytes of each output file the query endpoint returns (the tail).</summary>
+    public int LogTailBytes { get; set; } = 64 * 1024;
+}

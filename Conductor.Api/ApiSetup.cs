@@ -1,0 +1,79 @@
+using System.Text.Json;
+using Conductor.Api.Health;
+using Conductor.Api.Jobs;
+using Conductor.Api.Messaging;
+using Conductor.Api.Nodes;
+using Conductor.Core.Storage;
+using Conductor.Hosting;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.EntityFrameworkCore;
+using Serilog;
+
+namespace Conductor.Api;
+
+public static class ApiSetup
+{
+    public const string DefaultUrl = "http://127.0.0.1:8000";
+
+    public static WebApplicationBuilder AddConductorApi(this WebApplicationBuilder builder)
+    {
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+            builder.WebHost.UseUrls(DefaultUrl);
+        builder.Host.UseSerilog((context, logger) => ConductorLogging.Configure(logger, context.Configuration, "api"));
+
+        var services = builder.Services;
+        services.Configure<ApiOptions>(builder.Configuration.GetSection("Conductor:Api"));
+        services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.DictionaryKeyPolicy = null;
+        });
+        services.AddSingleton(TimeProvider.System);
+        services.AddConductorStorage(builder.Configuration.GetConnectionString("Postgres"));
+        services.AddSingleton(new RedisConnection(builder.Configuration.GetConnectionString("Redis") ?? "127.0.0.1:6379"));
+        services.AddSingleton<WakeUpPublisher>();
+        services.AddSingleton<ClusterCapacity>();
+        return builder;
+    }
+
+    public static WebApplication MapConductorApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+
+        var jobs = app.MapGroup("/jobs");
+        jobs.MapPost("/submit", SubmitEndpoint.Handle);
+        jobs.MapGet("/query/{id}", QueryEndpoint.Handle);
+        jobs.MapPost("/cancel/{id}", CancelEndpoint.Handle);
+        jobs.MapGet("", ListEndpoint.Handle);
+
+        app.MapGet("/nodes", NodesEndpoint.Handle);
+        app.MapGet("/health", HealthEndpoint.Handle);
+        return app;
+    }
+
+    /// <summary>
+    /// Applies pending migrations, waiting for PostgreSQL to come up (it may start after us).
+    /// </summary>
+    public static async Task MigrateConductorAsync(this WebApplication app, CancellationToken ct = default)
+    {
+        var factory = app.Services.GetRequiredService<IDbContextFactory<ConductorDbContext>>();
+        var delay = TimeSpan.FromMilliseconds(250);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await factory.MigrateAsync(ct);
+                app.Logger.LogInformation("Database schema is up to date");
+                return;
+            }
+            catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException && attempt < 120)
+            {
+                app.Logger.LogWarning("Database not reachable yet ({Error}); retrying in {Delay}", e.Message, delay);
+                await Task.Delay(delay, ct);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
+            }
+        }
+    }
+}

@@ -1,0 +1,19 @@
+namespace Conductor.Api.Jobs;
+
+/// <summary>Collects validation errors keyed by the JSON path of the offending field.</summary>
+internal sealed class FieldErrors
+{
+    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+    public bool Any => _errors.Count > 0;
+
+    public void Add(string field, string message)
+    {
+        if (!_errors.TryGetValue(field, out var list)) _errors[field] = list = [];
+        list.Add(message);
+    }
+
+    public IDictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
+
+    public string FirstField => _errors.Keys.First();
+}

@@ -1,0 +1,40 @@
+using Conductor.Core.Jobs;
+using Conductor.Core.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Conductor.Api.Jobs;
+
+/// <summary><c>GET /jobs</c>: newest first, filtered, keyset-paged with an opaque cursor.</summary>
+internal static class ListEndpoint
+{
+    public sealed record Item(string JobId, string Name, string State, string Reason, string Account, string Partition,
+        int Cpus, int Priority, string? Node, DateTime SubmitTime, DateTime? StartTime, DateTime? EndTime, string ExitCode);
+
+    public sealed record Response(IReadOnlyList<Item> Jobs, string? NextCursor);
+
+    public static async Task<Results<Ok<Response>, ValidationProblem>> Handle(
+        string? state, string? account, string? name, string? limit, string? cursor, JobStore jobs, CancellationToken ct)
+    {
+        JobState? stateFilter = null;
+        if (state is not null)
+        {
+            if (!JobStateNames.TryParse(state, out var s))
+                return Problems.Invalid("state", "'state' must be one of PENDING, RUNNING, COMPLETED, FAILED, CANCELLED.");
+            stateFilter = s;
+        }
+        var take = 100;
+        if (limit is not null && (!int.TryParse(limit, out take) || take < 1 || take > 1000))
+            return Problems.Invalid("limit", "'limit' must be an integer between 1 and 1000.");
+        long? before = null;
+        if (cursor is not null)
+        {
+            if (!long.TryParse(cursor, out var c) || c < 1) return Problems.Invalid("cursor", "'cursor' is not a cursor this server gave out.");
+            before = c;
+        }
+        var page = await jobs.ListAsync(new JobFilter(stateFilter, account, name, take, before), ct);
+        var items = page.Select(j => new Item(JobView.Id(j.Id), j.Name ?? $"job-{j.Id}", j.State.ToWire(), j.Reason, j.Account,
+            j.Partition, j.Cpus, j.Priority, j.Node, j.SubmitTime, j.StartTime, j.EndTime, JobView.ExitCode(j.ExitCode))).ToList();
+        var next = page.Count == take ? JobView.Id(page[^1].Id) : null;
+        return TypedResults.Ok(new Response(items, next));
+    }
+}

@@ -1,0 +1,133 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Conductor.Core.Jobs;
+
+namespace Conductor.Api.Jobs;
+
+/// <summary>
+/// Turns one SCNS-Conductor submit body (<c>{"job": {...}, "script": "..."}</c>) into a
+/// <see cref="JobSpec"/>, or into errors that name every bad field. Never throws on input.
+/// </summary>
+internal static partial class SubmitParser
+{
+    // Conductor fields that a later release honours; refusing them beats silently ignoring them.
+    private static readonly string[] NotYetSupported = ["dependency", "begin_time", "max_retries", "retry_delay", "array"];
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex EnvName();
+
+    public static JobSpec? Parse(JsonElement root, string prefix, ApiOptions limits, FieldErrors errors)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(prefix.Length == 0 ? "body" : prefix, "The request body must be a JSON object with 'job' and 'script'.");
+            return null;
+        }
+        var top = new JsonFields(root, prefix, errors);
+        var script = ParseScript(top, prefix, limits, errors);
+        var jobPath = prefix.Length == 0 ? "job" : $"{prefix}.job";
+        var job = root.TryGetProperty("job", out var j) && j.ValueKind != JsonValueKind.Null ? j : default;
+        if (job.ValueKind is not (JsonValueKind.Object or JsonValueKind.Undefined))
+        {
+            errors.Add(jobPath, "'job' must be an object.");
+            return null;
+        }
+        var spec = job.ValueKind == JsonValueKind.Object ? ParseJob(job, jobPath, limits, errors) : new JobSpec { Script = "" };
+        return errors.Any || script is null ? null : spec with { Script = script };
+    }
+
+    private static string? ParseScript(JsonFields top, string prefix, ApiOptions limits, FieldErrors errors)
+    {
+        var field = prefix.Length == 0 ? "script" : $"{prefix}.script";
+        if (!top.Has("script"))
+        {
+            errors.Add(field, "'script' is required.");
+            return null;
+        }
+        var script = top.String("script", int.MaxValue);
+        if (script is null) return null;
+        if (string.IsNullOrWhiteSpace(script)) errors.Add(field, "'script' must not be blank.");
+        else if (Encoding.UTF8.GetByteCount(script) > limits.MaxScriptBytes)
+            errors.Add(field, $"'script' must be at most {limits.MaxScriptBytes} bytes.");
+        return script;
+    }
+
+    private static JobSpec ParseJob(JsonElement job, string path, ApiOptions limits, FieldErrors errors)
+    {
+        var f = new JsonFields(job, path, errors);
+        foreach (var name in NotYetSupported)
+            if (f.Has(name)) errors.Add($"{path}.{name}", $"'{path}.{name}' is not supported by this server.");
+
+        var spec = new JobSpec
+        {
+            Script = "",
+            Name = f.String("name", 256),
+            Account = f.String("account", 128) ?? "default",
+            Partition = f.String("partition", 64) ?? "default",
+            NtasksPerNode = f.Int("ntasks_per_node", 1, 4096) ?? 1,
+            CpusPerTask = f.Int("cpus_per_task", 1, 4096) ?? 1,
+            MemoryMb = ParseMemory(f.StringOrNumber("memory_per_node", 32), $"{path}.memory_per_node", errors) ?? 1024,
+            TimeLimitSeconds = ParseTimeLimit(f.StringOrNumber("time_limit", 32), $"{path}.time_limit", errors),
+            Environment = ParseEnvironment(job, $"{path}.environment", limits, errors),
+            WorkDir = ParseWorkDir(f.String("current_working_directory", 4096), $"{path}.current_working_directory", errors),
+            StandardOutput = f.String("standard_output", 4096),
+            StandardError = f.String("standard_error", 4096),
+            Exclusive = f.Bool("exclusive") ?? false,
+            Priority = f.Int("priority", 0, 1000) ?? 5,
+        };
+        if ((long)spec.NtasksPerNode * spec.CpusPerTask > 4096)
+            errors.Add($"{path}.cpus_per_task", "ntasks_per_node * cpus_per_task must be at most 4096.");
+        return spec;
+    }
+
+    private static long? ParseMemory(string? text, string field, FieldErrors errors)
+    {
+        if (text is null) return null;
+        if (MemorySize.TryParseMb(text, out var mb)) return mb;
+        errors.Add(field, $"'{field}' must be a size such as 512M or 16G.");
+        return null;
+    }
+
+    private static int? ParseTimeLimit(string? text, string field, FieldErrors errors)
+    {
+        if (text is null) return null;
+        if (SlurmTime.TryParseSeconds(text, out var seconds)) return seconds;
+        errors.Add(field, $"'{field}' must be a Slurm time: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS.");
+        return null;
+    }
+
+    private static string? ParseWorkDir(string? dir, string field, FieldErrors errors)
+    {
+        if (dir is null) return null;
+        if (!Path.IsPathRooted(dir)) errors.Add(field, $"'{field}' must be an absolute path.");
+        return dir;
+    }
+
+    private static Dictionary<string, string> ParseEnvironment(JsonElement job, string field, ApiOptions limits, FieldErrors errors)
+    {
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!job.TryGetProperty("environment", out var e) || e.ValueKind == JsonValueKind.Null) return env;
+        if (e.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(field, $"'{field}' must be an object of variable names to string values.");
+            return env;
+        }
+        foreach (var p in e.EnumerateObject())
+        {
+            if (!EnvName().IsMatch(p.Name) || p.Name.Length > 256)
+                errors.Add($"{field}.{p.Name}", $"'{p.Name}' is not a valid environment variable name.");
+            else if (p.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array or JsonValueKind.Null)
+                errors.Add($"{field}.{p.Name}", $"'{field}.{p.Name}' must be a string.");
+            else
+            {
+                var value = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText();
+                if (value.Contains('\0')) errors.Add($"{field}.{p.Name}", "Environment values must not contain NUL characters.");
+                else env[p.Name] = value;
+            }
+        }
+        if (env.Count > limits.MaxEnvironmentEntries)
+            errors.Add(field, $"'{field}' may hold at most {limits.MaxEnvironmentEntries} variables.");
+        return env;
+    }
+}

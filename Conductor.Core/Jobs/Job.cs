@@ -1,0 +1,47 @@
+namespace Conductor.Core.Jobs;
+
+/// <summary>
+/// A submitted batch job. The row is the single source of truth for its state; workers
+/// change it only through <see cref="Storage.JobStore"/> compare-and-set writes.
+/// </summary>
+public sealed class Job
+{
+    public long Id { get; set; }
+    public string? Name { get; set; }
+    public string Account { get; set; } = "";
+    public string Partition { get; set; } = "default";
+    public int NtasksPerNode { get; set; } = 1;
+    public int CpusPerTask { get; set; } = 1;
+    public int Cpus { get; set; } = 1;
+    public long MemoryMb { get; set; } = 1024;
+    public int? TimeLimitSeconds { get; set; }
+    public Dictionary<string, string> Environment { get; set; } = [];
+    public string? WorkDir { get; set; }
+    public string? StandardOutput { get; set; }
+    public string? StandardError { get; set; }
+    public bool Exclusive { get; set; }
+    public int Priority { get; set; } = 5;
+    public string Script { get; set; } = "";
+    public string? IdempotencyKey { get; set; }
+
+    public JobState State { get; set; } = JobState.Pending;
+    public string Reason { get; set; } = JobReason.Priority;
+    public string? ErrorMsg { get; set; }
+    public DateTime SubmitTime { get; set; }
+    public DateTime EligibleTime { get; set; }
+    public DateTime? StartTime { get; set; }
+    public DateTime? EndTime { get; set; }
+
+    /// <summary>1 for the first run; a requeue after a never-spawned claim keeps it.</summary>
+    public int Attempt { get; set; }
+    public bool CancelRequested { get; set; }
+
+    // Where and how it runs, recorded by the worker.
+    public string? Node { get; set; }
+    public int? Pid { get; set; }
+    public long? ProcessStartTicks { get; set; }
+    public string? BootId { get; set; }
+    public string? StdoutPath { get; set; }
+    public string? StderrPath { get; set; }
+    public int? ExitCode { get; set; }
+}

@@ -1,0 +1,15 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+
+namespace Conductor.Core.Storage;
+
+/// <summary>Lets `dotnet ef migrations add` build the model without a running host.</summary>
+public sealed class DesignTimeFactory : IDesignTimeDbContextFactory<ConductorDbContext>
+{
+    public ConductorDbContext CreateDbContext(string[] args)
+    {
+        var options = new DbContextOptionsBuilder<ConductorDbContext>();
+        StorageSetup.Configure(options, "Host=127.0.0.1;Port=55432;Username=conductor;Database=conductor");
+        return new ConductorDbContext(options.Options);
+    }
+}

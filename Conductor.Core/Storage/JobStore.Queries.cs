@@ -1,0 +1,84 @@
+using Conductor.Core.Jobs;
+using Microsoft.EntityFrameworkCore;
+
+namespace Conductor.Core.Storage;
+
+/// <summary>Filters for the job list; newest first, keyset-paged by id.</summary>
+public sealed record JobFilter(JobState? State, string? Account, string? Name, int Limit, long? Before);
+
+public sealed partial class JobStore
+{
+    public async Task<Job?> GetAsync(long id, CancellationToken ct)
+    {
+        await using var ctx = await ContextAsync(ct);
+        return await ctx.Jobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == id, ct);
+    }
+
+    public async Task<JobState?> GetStateAsync(long id, CancellationToken ct)
+    {
+        await using var ctx = await ContextAsync(ct);
+        return await ctx.Jobs.Where(j => j.Id == id).Select(j => (JobState?)j.State).FirstOrDefaultAsync(ct);
+    }
+
+    public async Task<Allocation?> GetLatestAllocationAsync(long jobId, CancellationToken ct)
+    {
+        await using var ctx = await ContextAsync(ct);
+        return await ctx.Allocations.AsNoTracking().Where(a => a.JobId == jobId)
+            .OrderByDescending(a => a.Id).FirstOrDefaultAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<Job>> ListAsync(JobFilter filter, CancellationToken ct)
+    {
+        await using var ctx = await ContextAsync(ct);
+        var query = ctx.Jobs.AsNoTracking();
+        if (filter.State is { } state) query = query.Where(j => j.State == state);
+        if (filter.Account is { } account) query = query.Where(j => j.Account == account);
+        if (filter.Name is { } name) query = query.Where(j => j.Name == name);
+        if (filter.Before is { } before) query = query.Where(j => j.Id < before);
+        return await query.OrderByDescending(j => j.Id).Take(filter.Limit).ToListAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<JobEvent>> EventsAsync(long jobId, CancellationToken ct)
+    {
+        await using var ctx = await ContextAsync(ct);
+        return await ctx.JobEvents.AsNoTracking().Where(e => e.JobId == jobId).OrderBy(e => e.Id).ToListAsync(ct);
+    }
+
+    /// <summary>The RUNNING jobs a node holds, as recovery and the watchdog see them.</summary>
+    public async Task<IReadOnlyList<Job>> RunningOnNodeAsync(string node, CancellationToken ct)
+    {
+        await using var ctx = await ContextAsync(ct);
+        return await ctx.Jobs.AsNoTracking().Where(j => j.Node == node && j.State == JobState.Running).ToListAsync(ct);
+    }
+
+    /// <summary>Ids of this node's RUNNING jobs whose cancel was requested.</summary>
+    public async Task<IReadOnlyList<long>> CancelRequestedOnNodeAsync(string node, CancellationToken ct)
+    {
+        await using var ctx = await ContextAsync(ct);
+        return await ctx.Jobs.Where(j => j.Node == node && j.State == JobState.Running && j.CancelRequested)
+            .Select(j => j.Id).ToListAsync(ct);
+    }
+
+    /// <summary>
+    /// Records where the spawned process lives. Pinned to the attempt and to RUNNING: false
+    /// means the job was taken from us meanwhile (e.g. failed as NodeFail by a peer), and the
+    /// caller must kill what it just started.
+    /// </summary>
+    public async Task<bool> RecordSpawnAsync(long jobId, int attempt, SpawnRecord spawn, CancellationToken ct)
+    {
+        await using var ctx = await ContextAsync(ct);
+        var updated = await ctx.Jobs
+            .Where(j => j.Id == jobId && j.Attempt == attempt && j.State == JobState.Running)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.Pid, spawn.Pid)
+                .SetProperty(j => j.ProcessStartTicks, spawn.StartTicks)
+                .SetProperty(j => j.BootId, spawn.BootId)
+                .SetProperty(j => j.WorkDir, spawn.WorkDir)
+                .SetProperty(j => j.StdoutPath, spawn.StdoutPath)
+                .SetProperty(j => j.StderrPath, spawn.StderrPath), ct);
+        return updated == 1;
+    }
+}
+
+/// <summary>The identity of a spawned job process: a PID counts only with its start time and boot id.</summary>
+public sealed record SpawnRecord(int Pid, long StartTicks, string BootId, string WorkDir, string StdoutPath, string StderrPath);

@@ -1,0 +1,40 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Conductor.Core.Storage;
+
+public static class StorageSetup
+{
+    /// <summary>The private instance that scripts/run.sh starts when nothing else is configured.</summary>
+    public const string DefaultConnectionString = "Host=127.0.0.1;Port=55432;Username=conductor;Database=conductor";
+
+    public static void Configure(DbContextOptionsBuilder options, string connectionString) =>
+        options.UseNpgsql(connectionString, npgsql => npgsql.EnableRetryOnFailure(0))
+            .UseSnakeCaseNamingConvention();
+
+    /// <summary>
+    /// Registers the EF Core context (pooled), a shared <see cref="NpgsqlDataSource"/> for the
+    /// hot-path SQL, and the stores. Dependencies point inward: callers pass the connection string.
+    /// </summary>
+    public static IServiceCollection AddConductorStorage(this IServiceCollection services, string? connectionString)
+    {
+        var cs = string.IsNullOrWhiteSpace(connectionString) ? DefaultConnectionString : connectionString;
+        var builder = new NpgsqlConnectionStringBuilder(cs);
+        // Fail fast on a dead server instead of hanging; callers retry with backoff.
+        if (builder.Timeout == 15) builder.Timeout = 5;
+        cs = builder.ConnectionString;
+        var dataSource = NpgsqlDataSource.Create(cs);
+        services.AddSingleton(dataSource);
+        services.AddPooledDbContextFactory<ConductorDbContext>(o => o.UseNpgsql(dataSource).UseSnakeCaseNamingConvention());
+        services.AddSingleton<JobStore>();
+        services.AddSingleton<NodeStore>();
+        return services;
+    }
+
+    public static async Task MigrateAsync(this IDbContextFactory<ConductorDbContext> factory, CancellationToken ct)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        await db.Database.MigrateAsync(ct);
+    }
+}

@@ -1,0 +1,93 @@
+using Conductor.Core.Storage;
+using Conductor.Worker.Execution;
+using Conductor.Worker.Messaging;
+using Conductor.Worker.Recovery;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Conductor.Worker.Dispatch;
+
+/// <summary>
+/// The worker's main loop: wait for the schema, register the node, run recovery to the end,
+/// then claim → supervise, woken by Redis or a finished job, polling PostgreSQL otherwise.
+/// Infrastructure faults back off and retry; they never end the loop.
+/// </summary>
+public sealed class Dispatcher(
+    IDbContextFactory<ConductorDbContext> contexts, JobStore store, NodeAgent node, StartupRecovery recovery,
+    JobSupervisor supervisor, RunningJobs running, WakeUps wakeUps, RedisListener redis, StoreRetry retry,
+    IOptions<WorkerOptions> options, ILogger<Dispatcher> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken ct)
+    {
+        await retry.RunAsync("wait for the database schema", WaitForSchemaAsync);
+        await retry.RunAsync("register the node", async c => { await node.RegisterAsync(c); return true; });
+        await recovery.RecoverAsync(node.Name, ct);
+        _ = node.HeartbeatLoopAsync(ct);
+        var backoff = TimeSpan.Zero;
+        var checkCancels = true;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                if (checkCancels || wakeUps.TakeCancelHint()) await ApplyCancelsAsync(ct);
+                var claimedAll = await ClaimAsync(ct);
+                backoff = TimeSpan.Zero;
+                if (claimedAll) continue; // the batch was full: there may be more that fits
+            }
+            catch (Exception e) when (StoreRetry.IsTransient(e) && !ct.IsCancellationRequested)
+            {
+                backoff = TimeSpan.FromMilliseconds(Math.Clamp(backoff.TotalMilliseconds * 2, 200, 5000));
+                log.LogWarning("Dispatch cycle failed, retrying in {Backoff}: {Error}", backoff, e.Message);
+                await Task.Delay(backoff, ct);
+            }
+            var interval = TimeSpan.FromSeconds(redis.IsConnected ? options.Value.RedisPollIntervalSeconds : options.Value.PollIntervalSeconds);
+            var woken = await wakeUps.WaitAsync(interval, ct).ConfigureAwait(false);
+            checkCancels = !woken || !redis.IsConnected;
+        }
+    }
+
+    /// <returns>true when a full batch was claimed (claim again at once).</returns>
+    private async Task<bool> ClaimAsync(CancellationToken ct)
+    {
+        if (node.Fenced || running.HeldCores >= node.Cpus) return false;
+        var batch = options.Value.ClaimBatch;
+        var claimed = await store.ClaimAsync(node.Name, node.InstanceId, batch, ct);
+        foreach (var claim in claimed)
+        {
+            var run = running.Add(claim.Job.Id, claim.Job.Attempt, claim.CpuIds.Length);
+            _ = running.Track(run, Task.Run(() => supervisor.RunClaimedAsync(claim, run, ct), CancellationToken.None));
+        }
+        return claimed.Count == batch;
+    }
+
+    private async Task ApplyCancelsAsync(CancellationToken ct)
+    {
+        foreach (var id in await store.CancelRequestedOnNodeAsync(node.Name, ct))
+            running.Find(id)?.RequestCancel();
+    }
+
+    private async Task<bool> WaitForSchemaAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            await using var db = await contexts.CreateDbContextAsync(ct);
+            var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
+            if (pending.Count == 0) return true;
+            log.LogInformation("Waiting for the API to apply {Count} migrations", pending.Count);
+            await Task.Delay(TimeSpan.FromSeconds(1), ct);
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken ct)
+    {
+        await base.StopAsync(ct);
+        if (options.Value.OnShutdown != ShutdownBehaviour.Kill)
+        {
+            log.LogInformation("Worker stopping; {Count} running jobs are left running and will be re-adopted", running.Count);
+            return;
+        }
+        var tasks = running.KillAll();
+        log.LogInformation("Worker stopping; killing {Count} running jobs", tasks.Count);
+        await Task.WhenAny(Task.WhenAll(tasks), Task.Delay(TimeSpan.FromSeconds(4.5), ct));
+    }
+}

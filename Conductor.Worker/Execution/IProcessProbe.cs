@@ -1,0 +1,47 @@
+namespace Conductor.Worker.Execution;
+
+/// <summary>
+/// Tells whether a recorded PID is still the job's process. A PID alone proves nothing: the
+/// kernel recycles it as soon as the process is reaped, so a PID counts as ours only when its
+/// start time (/proc/&lt;pid&gt;/stat field 22) and the machine's boot id match what was recorded.
+/// </summary>
+public interface IProcessProbe
+{
+    string BootId { get; }
+
+    /// <summary>The process start time in clock ticks since boot, or null when no such process exists.</summary>
+    long? StartTicks(int pid);
+
+    bool IsSameProcess(int pid, long startTicks, string bootId) =>
+        bootId == BootId && StartTicks(pid) == startTicks;
+}
+
+public sealed class ProcProcessProbe : IProcessProbe
+{
+    public string BootId { get; } = File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim();
+
+    public long? StartTicks(int pid)
+    {
+        string stat;
+        try
+        {
+            stat = File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or IOException)
+        {
+            return null;
+        }
+        return ParseStartTicks(stat);
+    }
+
+    /// <summary>Field 22 of /proc/&lt;pid&gt;/stat; the command name (field 2) may hold spaces and ')'.</summary>
+    public static long? ParseStartTicks(string stat)
+    {
+        var close = stat.LastIndexOf(')');
+        if (close < 0) return null;
+        var fields = stat[(close + 2)..].Split(' ');
+        // fields[0] is field 3 (state); field 22 is fields[19]. A zombie has exited: not alive.
+        if (fields.Length < 20 || fields[0] == "Z") return null;
+        return long.TryParse(fields[19], out var ticks) ? ticks : null;
+    }
+}

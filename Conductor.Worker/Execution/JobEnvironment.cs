@@ -1,0 +1,52 @@
+using System.Globalization;
+using Conductor.Core.Jobs;
+
+namespace Conductor.Worker.Execution;
+
+/// <summary>
+/// The environment a job sees: a small base inherited from the worker (PATH, HOME, locale), the
+/// job's own variables, and Conductor's plus the Slurm-compatible ones. Everything else of the
+/// worker's environment (connection strings, secrets) is removed.
+/// </summary>
+public static class JobEnvironment
+{
+    private static readonly string[] Inherited = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "USER", "LOGNAME", "SHELL"];
+
+    public static IReadOnlyDictionary<string, string?> Build(Job job, string node, IReadOnlyList<int> cpuIds, JobFiles files)
+    {
+        var env = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var key in Environment.GetEnvironmentVariables().Keys.Cast<string>())
+            env[key] = null; // CliWrap: null removes an inherited variable
+        foreach (var key in Inherited)
+            if (Environment.GetEnvironmentVariable(key) is { } value) env[key] = value;
+        env["PATH"] ??= "/usr/local/bin:/usr/bin:/bin";
+
+        foreach (var (key, value) in job.Environment) env[key] = value;
+
+        var id = job.Id.ToString(CultureInfo.InvariantCulture);
+        var name = job.Name ?? $"job-{id}";
+        var cpus = cpuIds.Count.ToString(CultureInfo.InvariantCulture);
+        Set(env, "JOB_ID", id);
+        Set(env, "JOB_NAME", name);
+        Set(env, "JOB_PARTITION", job.Partition);
+        Set(env, "SUBMIT_DIR", files.WorkDir);
+        env["CONDUCTOR_CPUS"] = cpus;
+        env["CONDUCTOR_NODE"] = node;
+        env["CONDUCTOR_CPU_IDS"] = string.Join(',', cpuIds);
+        env["CONDUCTOR_JOB_DIR"] = files.Directory;
+        env["CONDUCTOR_RESTART_COUNT"] = Math.Max(0, job.Attempt - 1).ToString(CultureInfo.InvariantCulture);
+        env["SLURM_CPUS_ON_NODE"] = cpus;
+        env["SLURM_NODELIST"] = node;
+        env["SLURMD_NODENAME"] = node;
+        env["SLURM_NTASKS"] = job.NtasksPerNode.ToString(CultureInfo.InvariantCulture);
+        env["SLURM_CPUS_PER_TASK"] = job.CpusPerTask.ToString(CultureInfo.InvariantCulture);
+        env["SLURM_MEM_PER_NODE"] = job.MemoryMb.ToString(CultureInfo.InvariantCulture);
+        return env;
+    }
+
+    private static void Set(Dictionary<string, string?> env, string suffix, string value)
+    {
+        env["CONDUCTOR_" + suffix] = value;
+        env["SLURM_" + suffix] = value;
+    }
+}

@@ -1,0 +1,63 @@
+using System.Globalization;
+using Conductor.Core.Jobs;
+
+namespace Conductor.Worker.Execution;
+
+/// <summary>
+/// The job's directory <c>&lt;data&gt;/jobs/&lt;id&gt;/</c>: <c>script.sh</c>, the <c>pid</c> file and the
+/// <c>exit_status</c> file, both written by the job's own wrapper shell (never by the worker),
+/// so they stay truthful when the worker dies. Output files default to this directory.
+/// </summary>
+public sealed class JobFiles(string dataDir, Job job)
+{
+    public string Directory { get; } = Path.Combine(Path.GetFullPath(dataDir), "jobs", job.Id.ToString(CultureInfo.InvariantCulture));
+    public string ScriptPath => Path.Combine(Directory, "script.sh");
+    public string PidPath => Path.Combine(Directory, "pid");
+    public string ExitStatusPath => Path.Combine(Directory, "exit_status");
+    public string WorkDir => job.WorkDir ?? Directory;
+    public string StdoutPath => Resolve(job.StandardOutput, "stdout.log");
+    public string StderrPath => Resolve(job.StandardError, "stderr.log");
+
+    /// <summary>Writes the script and clears what a previous attempt left behind.</summary>
+    public async Task PrepareAsync(CancellationToken ct)
+    {
+        System.IO.Directory.CreateDirectory(Directory);
+        File.Delete(PidPath);
+        File.Delete(ExitStatusPath);
+        await File.WriteAllTextAsync(ScriptPath, job.Script, ct);
+        System.IO.Directory.CreateDirectory(WorkDir);
+    }
+
+    /// <summary>The script's exit status as bash reported it (128+n for signal n), when the wrapper wrote one.</summary>
+    public int? ReadExitStatus() => ReadFirstLine(ExitStatusPath) is { } s && int.TryParse(s, out var code) ? code : null;
+
+    /// <summary>The wrapper's pid, start ticks and boot id, when it got far enough to write them.</summary>
+    public (int Pid, long StartTicks, string BootId)? ReadPidFile()
+    {
+        var parts = ReadFirstLine(PidPath)?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts is not { Length: 3 }) return null;
+        return int.TryParse(parts[0], out var pid) && long.TryParse(parts[1], out var ticks) ? (pid, ticks, parts[2]) : null;
+    }
+
+    private static string? ReadFirstLine(string path)
+    {
+        try
+        {
+            var text = File.ReadAllText(path).Trim();
+            return text.Length == 0 ? null : text.Split('\n')[0];
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Slurm-style patterns: %j job id, %x job name, %% a percent sign; relative to the working directory.</summary>
+    private string Resolve(string? pattern, string fallback)
+    {
+        if (string.IsNullOrEmpty(pattern)) return Path.Combine(WorkDir, fallback);
+        var name = pattern.Replace("%%", "\0").Replace("%j", job.Id.ToString(CultureInfo.InvariantCulture))
+            .Replace("%x", job.Name ?? $"job-{job.Id}").Replace("\0", "%");
+        return Path.GetFullPath(name, WorkDir);
+    }
+}

@@ -1,0 +1,147 @@
+using Conductor.Core.Jobs;
+using Conductor.Core.Storage;
+using Conductor.Worker.Dispatch;
+using Microsoft.Extensions.Options;
+
+namespace Conductor.Worker.Execution;
+
+/// <summary>
+/// Runs one claimed job from spawn to its recorded end, or watches a re-adopted one.
+///
+/// Crash windows on the claim → spawn → record pid → wait → finish path (each one has a
+/// <see cref="CrashPoints"/> checkpoint and a crash test):
+///   #1 after-claim:   RUNNING + allocation committed, nothing spawned, no pid file.
+///                     Recovery: never ran → back to PENDING, attempt unchanged.
+///   #2 after-spawn:   the wrapper runs and writes its pid file, the database has no pid.
+///                     Recovery: finds the pid file, verifies pid + start time + boot id.
+///   #3 after-record:  pid recorded. Recovery: alive → re-adopt; gone → exit_status or Orphaned.
+///   #4 before-finish: the job ended (exit_status on disk), outcome not written.
+///                     Recovery: gone + exit status → finished truthfully.
+///   #5 after-finish:  outcome and release committed together; nothing left to do.
+/// Persist before acting: the claim is committed before anything is spawned, so a job is
+/// spawned at most once per attempt.
+/// </summary>
+public sealed class JobSupervisor(
+    JobStore store, IProcessLauncher launcher, IProcessProbe probe, StoreRetry retry,
+    IOptions<WorkerOptions> options, ILogger<JobSupervisor> log)
+{
+    private WorkerOptions Options => options.Value;
+
+    public async Task RunClaimedAsync(ClaimedJob claim, RunningJob run, CancellationToken stopping)
+    {
+        var job = claim.Job;
+        CrashPoints.Hit(CrashPoints.AfterClaim);
+        var files = new JobFiles(Options.DataDir, job);
+        LaunchedProcess process;
+        try
+        {
+            if (run.StopRequested.IsCancellationRequested)
+            {
+                await FinishAsync(job, run, JobState.Cancelled, JobReason.CancelledByUser, null, "Cancelled by user before it started.");
+                return;
+            }
+            await files.PrepareAsync(stopping);
+            process = launcher.Launch(new LaunchRequest(files, claim.CpuIds, JobEnvironment.Build(job, Options.NodeName, claim.CpuIds, files)));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            log.LogWarning(e, "Job {JobId} could not be spawned", job.Id);
+            await FinishAsync(job, run, JobState.Failed, JobReason.SpawnError, null, $"The job could not be started: {e.Message}");
+            return;
+        }
+        CrashPoints.Hit(CrashPoints.AfterSpawn);
+        if (!await RecordSpawnAsync(job, run, files, process.Pid, claim.CpuIds)) return;
+        CrashPoints.Hit(CrashPoints.AfterRecord);
+        await SuperviseAsync(job, run, files, process.Pid, async () => (int?)await process.Exited);
+    }
+
+    /// <summary>Watches a process this worker did not start (recovered after a restart).</summary>
+    public Task WatchAdoptedAsync(Job job, RunningJob run, int pid, long startTicks, string bootId) =>
+        SuperviseAsync(job, run, new JobFiles(Options.DataDir, job), pid, () => WaitGoneAsync(pid, startTicks, bootId));
+
+    private async Task<bool> RecordSpawnAsync(Job job, RunningJob run, JobFiles files, int pid, int[] cpuIds)
+    {
+        var ticks = probe.StartTicks(pid) ?? 0;
+        var record = new SpawnRecord(pid, ticks, probe.BootId, files.WorkDir, files.StdoutPath, files.StderrPath);
+        var kept = await retry.RunAsync($"record pid of job {job.Id}", ct => store.RecordSpawnAsync(job.Id, run.Attempt, record, ct));
+        if (kept)
+        {
+            log.LogInformation("Job {JobId} started on {Node} as pid {Pid} pinned to cores {CpuIds}", job.Id, Options.NodeName, pid, string.Join(',', cpuIds));
+            return true;
+        }
+        // The job was taken from us meanwhile (e.g. failed as NodeFail by a peer): it must not run.
+        log.LogWarning("Job {JobId} is no longer ours; killing the process group {Pid} we just started", job.Id, pid);
+        ProcessGroups.Kill(pid);
+        return false;
+    }
+
+    private async Task SuperviseAsync(Job job, RunningJob run, JobFiles files, int pid, Func<Task<int?>> waitExit)
+    {
+        var exited = waitExit();
+        var cause = await WaitForEndAsync(job, run, exited);
+        if (cause != StopCause.None) await StopGroupAsync(pid, exited, cause == StopCause.Shutdown);
+        var childCode = await exited;
+        ProcessGroups.Kill(pid); // leftovers the script left in its session (background children)
+        CrashPoints.Hit(CrashPoints.BeforeFinish);
+        var code = files.ReadExitStatus() ?? childCode ?? (cause == StopCause.None ? null : 137);
+        var (state, reason, msg) = Outcome(cause, code, job);
+        await FinishAsync(job, run, state, reason, code, msg);
+        CrashPoints.Hit(CrashPoints.AfterFinish);
+    }
+
+    private enum StopCause { None, Cancel, TimeLimit, Shutdown }
+
+    private static async Task<StopCause> WaitForEndAsync(Job job, RunningJob run, Task exited)
+    {
+        var limit = Timeout.InfiniteTimeSpan;
+        if (job.TimeLimitSeconds is { } seconds)
+        {
+            var deadline = (job.StartTime ?? DateTime.UtcNow).AddSeconds(seconds);
+            limit = deadline - DateTime.UtcNow;
+            if (limit < TimeSpan.Zero) limit = TimeSpan.Zero;
+        }
+        var cancelled = Task.Delay(Timeout.Infinite, run.StopRequested);
+        var timedOut = Task.Delay(limit);
+        var first = await Task.WhenAny(exited, cancelled, timedOut);
+        if (first == exited) return StopCause.None;
+        if (first == timedOut) return StopCause.TimeLimit;
+        return run.IsShutdownKill ? StopCause.Shutdown : StopCause.Cancel;
+    }
+
+    /// <summary>SIGTERM to the group, the grace period (short when the worker itself is stopping), then SIGKILL.</summary>
+    private async Task StopGroupAsync(int pid, Task exited, bool shuttingDown)
+    {
+        ProcessGroups.Terminate(pid);
+        var grace = Task.Delay(TimeSpan.FromSeconds(shuttingDown ? Math.Min(Options.GraceSeconds, 2) : Options.GraceSeconds));
+        if (await Task.WhenAny(exited, grace) == exited) return;
+        ProcessGroups.Kill(pid);
+    }
+
+    private static (JobState, string, string?) Outcome(StopCause cause, int? code, Job job) => cause switch
+    {
+        StopCause.Cancel => (JobState.Cancelled, JobReason.CancelledByUser, "Cancelled by user."),
+        StopCause.Shutdown => (JobState.Failed, JobReason.WorkerShutdown, "The worker shut down and was configured to kill its jobs."),
+        StopCause.TimeLimit => (JobState.Failed, JobReason.TimeLimit, $"Time limit of {SlurmTime.FormatElapsed(TimeSpan.FromSeconds(job.TimeLimitSeconds ?? 0))} reached; the job was stopped."),
+        _ when code == 0 => (JobState.Completed, JobReason.None, null),
+        _ when code is null => (JobState.Failed, JobReason.NonZeroExitCode, "The job's process ended without an exit status (killed from outside?)."),
+        _ => (JobState.Failed, JobReason.NonZeroExitCode, $"The script exited with status {code}."),
+    };
+
+    /// <summary>Writes the outcome; a failing store is retried until it answers, never dropped.</summary>
+    private async Task FinishAsync(Job job, RunningJob run, JobState to, string reason, int? code, string? msg)
+    {
+        var moved = await retry.RunAsync($"finish job {job.Id}", ct => store.TransitionAsync(
+            new Transition(job.Id, JobState.Running, to, reason) { ExitCode = code, ErrorMsg = msg, Attempt = run.Attempt, Node = Options.NodeName }, ct));
+        if (moved)
+            log.LogInformation("Job {JobId} {From} -> {To} ({Reason}) on {Node}, exit code {ExitCode}", job.Id, "RUNNING", to.ToWire(), reason, Options.NodeName, code);
+        else
+            log.LogInformation("Job {JobId} was already moved by someone else; outcome {To} not written", job.Id, to.ToWire());
+    }
+
+    private async Task<int?> WaitGoneAsync(int pid, long startTicks, string bootId)
+    {
+        while (probe.IsSameProcess(pid, startTicks, bootId))
+            await Task.Delay(200);
+        return null;
+    }
+}

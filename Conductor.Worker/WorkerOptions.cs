@@ -1,0 +1,32 @@
+namespace Conductor.Worker;
+
+public enum ShutdownBehaviour
+{
+    /// <summary>Leave jobs running; the next start of this node re-adopts them.</summary>
+    Leave,
+
+    /// <summary>Kill every job's process tree and record FAILED <c>WorkerShutdown</c>.</summary>
+    Kill,
+}
+
+/// <summary>Settings of one worker (section <c>Conductor:Worker</c>).</summary>
+public sealed class WorkerOptions
+{
+    /// <summary>Stable node name; survives restarts so recovery finds the node's jobs.</summary>
+    public string? Name { get; set; }
+    public int? Cpus { get; set; }
+    public long? MemoryMb { get; set; }
+    public string Partition { get; set; } = "default";
+    public string DataDir { get; set; } = "./data";
+    public double PollIntervalSeconds { get; set; } = 1;
+
+    /// <summary>Safety-net poll while Redis wake-ups are flowing.</summary>
+    public double RedisPollIntervalSeconds { get; set; } = 5;
+    public double HeartbeatSeconds { get; set; } = 5;
+    public double LeaseSeconds { get; set; } = 30;
+    public double GraceSeconds { get; set; } = 10;
+    public int ClaimBatch { get; set; } = 32;
+    public ShutdownBehaviour OnShutdown { get; set; } = ShutdownBehaviour.Leave;
+
+    public string NodeName => string.IsNullOrWhiteSpace(Name) ? Environment.MachineName : Name;
+}

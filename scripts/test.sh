@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Run the Conductor test suite (dotnet test Conductor.sln -c Release) against
+# private PostgreSQL and Redis servers on test-only ports.
+#
+# Usage: scripts/test.sh [extra dotnet test arguments, e.g. --filter Category=Unit]
+#
+# Environment exported to the tests:
+#   ConnectionStrings__Postgres  Host=127.0.0.1;Port=55433;Username=conductor;Database=conductor
+#                                (a private cluster under .data/test/pg, trust auth,
+#                                fsync off). If already set, that server is used as is.
+#   ConnectionStrings__Redis     127.0.0.1:56380 (a private Redis under .data/test/redis,
+#                                no persistence). If already set, that server is used as is.
+#   CONDUCTOR_REDIS_SERVER_DIR   directory of the private Redis (only when this script
+#                                started/owns it, i.e. ConnectionStrings__Redis was unset)
+#   CONDUCTOR_REDIS_PORT         its port (56380). Tests that stop and restart Redis use:
+#       stop:    redis-cli -p "$CONDUCTOR_REDIS_PORT" shutdown nosave
+#       start:   redis-server --port "$CONDUCTOR_REDIS_PORT" --bind 127.0.0.1 \
+#                  --dir "$CONDUCTOR_REDIS_SERVER_DIR" --save '' --appendonly no \
+#                  --daemonize yes --pidfile "$CONDUCTOR_REDIS_SERVER_DIR/redis.pid" \
+#                  --logfile "$CONDUCTOR_REDIS_SERVER_DIR/redis.log"
+#                and should skip themselves when these two variables are unset.
+#
+# The servers this script started are stopped at the end. The last line printed
+# is a plain summary ("Tests: N passed, N failed, N skipped"), and the exit code
+# is dotnet test's.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+
+readonly TEST_DIR=$PWD/.data/test
+readonly PG_DIR=$TEST_DIR/pg
+readonly PG_PORT=55433
+readonly PG_TEST_OPTIONS="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+readonly REDIS_DIR=$TEST_DIR/redis
+readonly REDIS_PORT=56380
+
+started_pg=0
+started_redis=0
+cleaned_up=0
+
+# Stop the servers this script started. Runs once (explicitly, or from the EXIT trap).
+# shellcheck disable=SC2317 # invoked from traps
+cleanup() {
+    (( cleaned_up )) && return 0
+    cleaned_up=1
+    set +e
+    if (( started_redis )); then
+        conductor_stop_redis "$REDIS_PORT"
+    fi
+    if (( started_pg )); then
+        conductor_stop_postgres "$PG_DIR"
+    fi
+    return 0
+}
+
+# shellcheck disable=SC2317 # invoked from traps
+on_signal() {
+    conductor_log "interrupted; shutting down"
+    exit "$1"
+}
+
+trap cleanup EXIT
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
+
+# Sum the per-project test counts in dotnet test output and print
+# "N passed, N failed, N skipped"; fail if no summary is found. Understands the
+# VSTest console logger at normal verbosity ("Total tests: / Passed: / ..."),
+# its minimal form ("Passed!  - Failed: 0, Passed: 5, Skipped: 0, ...") and
+# Microsoft.Testing.Platform ("succeeded: 5").
+summarize() {
+    awk '
+        /^[[:space:]]*Total tests:[[:space:]]*[0-9]+[[:space:]]*$/ { normal = 1 }
+        /^[[:space:]]+Passed:[[:space:]]*[0-9]+[[:space:]]*$/  { np += $2 }
+        /^[[:space:]]+Failed:[[:space:]]*[0-9]+[[:space:]]*$/  { nf += $2 }
+        /^[[:space:]]+Skipped:[[:space:]]*[0-9]+[[:space:]]*$/ { ns += $2 }
+        /(Passed|Failed)![[:space:]]+-[[:space:]]+Failed:/ {
+            minimal = 1
+            for (i = 1; i < NF; i++) {
+                if ($i == "Failed:")  mf += $(i + 1) + 0
+                if ($i == "Passed:")  mp += $(i + 1) + 0
+                if ($i == "Skipped:") ms += $(i + 1) + 0
+            }
+        }
+        /^[[:space:]]+succeeded:[[:space:]]*[0-9]+[[:space:]]*$/ { mtp = 1; tp += $2 }
+        /^[[:space:]]+failed:[[:space:]]*[0-9]+[[:space:]]*$/    { tf += $2 }
+        /^[[:space:]]+skipped:[[:space:]]*[0-9]+[[:space:]]*$/   { ts += $2 }
+        END {
+            if (normal)       printf "%d passed, %d failed, %d skipped\n", np, nf, ns
+            else if (minimal) printf "%d passed, %d failed, %d skipped\n", mp, mf, ms
+            else if (mtp)     printf "%d passed, %d failed, %d skipped\n", tp, tf, ts
+            else exit 1
+        }
+    ' "$1"
+}
+
+command -v dotnet >/dev/null 2>&1 || conductor_die "dotnet not found on PATH (install the .NET 10 SDK)"
+mkdir -p "$TEST_DIR"
+
+if [[ -z ${ConnectionStrings__Postgres:-} ]]; then
+    conductor_ensure_postgres
+    conductor_start_postgres "$PG_DIR" "$PG_PORT" "$PG_TEST_OPTIONS"
+    started_pg=$CONDUCTOR_PG_STARTED
+    export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_PORT;Username=conductor;Database=conductor"
+else
+    conductor_log "using PostgreSQL from ConnectionStrings__Postgres"
+fi
+
+if [[ -z ${ConnectionStrings__Redis:-} ]]; then
+    conductor_ensure_redis
+    conductor_start_redis "$REDIS_DIR" "$REDIS_PORT"
+    started_redis=$CONDUCTOR_REDIS_STARTED
+    export ConnectionStrings__Redis="127.0.0.1:$REDIS_PORT"
+    export CONDUCTOR_REDIS_SERVER_DIR=$REDIS_DIR
+    export CONDUCTOR_REDIS_PORT=$REDIS_PORT
+else
+    conductor_log "using Redis from ConnectionStrings__Redis"
+fi
+
+log_file=$TEST_DIR/dotnet-test.log
+conductor_log "running dotnet test (full output also in $log_file)"
+rc=0
+dotnet test Conductor.sln -c Release --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log_file" \
+    || rc=${PIPESTATUS[0]}
+
+# Stop the servers now so that the summary below is the last line of the run.
+cleanup
+
+if summary=$(summarize "$log_file"); then
+    printf 'Tests: %s\n' "$summary"
+else
+    conductor_log "no test summary found in the dotnet test output (exit code $rc)"
+fi
+exit "$rc"
