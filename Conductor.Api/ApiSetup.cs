@@ -34,6 +34,7 @@ public static class ApiSetup
         services.AddSingleton(new RedisConnection(builder.Configuration.GetConnectionString("Redis") ?? "127.0.0.1:6379"));
         services.AddSingleton<WakeUpPublisher>();
         services.AddSingleton<ClusterCapacity>();
+        services.AddHostedService<DeadNodeMonitor>();
         return builder;
     }
 

@@ -10,6 +10,9 @@
 #                                fsync off). If already set, that server is used as is.
 #   ConnectionStrings__Redis     127.0.0.1:56380 (a private Redis under .data/test/redis,
 #                                no persistence). If already set, that server is used as is.
+#   CONDUCTOR_PG_DIR, CONDUCTOR_PG_PORT, CONDUCTOR_PG_OPTIONS
+#                                the private PostgreSQL (only when this script owns it), so
+#                                the PostgreSQL-restart test can stop and start it.
 #   CONDUCTOR_REDIS_SERVER_DIR   directory of the private Redis (only when this script
 #                                started/owns it, i.e. ConnectionStrings__Redis was unset)
 #   CONDUCTOR_REDIS_PORT         its port (56380). Tests that stop and restart Redis use:
@@ -104,6 +107,8 @@ if [[ -z ${ConnectionStrings__Postgres:-} ]]; then
     conductor_start_postgres "$PG_DIR" "$PG_PORT" "$PG_TEST_OPTIONS"
     started_pg=$CONDUCTOR_PG_STARTED
     export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_PORT;Username=conductor;Database=conductor"
+    # The PostgreSQL-restart test stops and starts this server with scripts/lib.sh.
+    export CONDUCTOR_PG_DIR=$PG_DIR CONDUCTOR_PG_PORT=$PG_PORT CONDUCTOR_PG_OPTIONS=$PG_TEST_OPTIONS
 else
     conductor_log "using PostgreSQL from ConnectionStrings__Postgres"
 fi

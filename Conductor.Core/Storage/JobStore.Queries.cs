@@ -82,3 +82,20 @@ public sealed partial class JobStore
 
 /// <summary>The identity of a spawned job process: a PID counts only with its start time and boot id.</summary>
 public sealed record SpawnRecord(int Pid, long StartTicks, string BootId, string WorkDir, string StdoutPath, string StderrPath);
+
+public sealed partial class JobStore
+{
+    /// <summary>
+    /// Jobs failed as NodeFail on this node that recorded a pid in this boot: if one of them
+    /// still runs when the node comes back, it is a survivor that must be killed (fencing).
+    /// </summary>
+    public async Task<IReadOnlyList<Job>> NodeFailedSurvivorCandidatesAsync(string node, string bootId, CancellationToken ct)
+    {
+        await using var ctx = await ContextAsync(ct);
+        var since = UtcNow.AddDays(-7);
+        return await ctx.Jobs.AsNoTracking()
+            .Where(j => j.Node == node && j.State == JobState.Failed && j.Reason == JobReason.NodeFail
+                        && j.Pid != null && j.BootId == bootId && j.EndTime > since)
+            .ToListAsync(ct);
+    }
+}

@@ -53,22 +53,6 @@ public sealed partial class JobStore
     }
 
     /// <summary>
-    /// Idempotent release of a job's active allocation (a no-op when already released).
-    /// Only for jobs that are no longer RUNNING; returns how many rows it released.
-    /// </summary>
-    public async Task<int> ReleaseIfFinishedAsync(long jobId, CancellationToken ct)
-    {
-        const string sql = """
-            UPDATE allocations a SET released_at = now()
-            FROM jobs j
-            WHERE a.job_id = @id AND a.released_at IS NULL AND j.id = a.job_id AND j.state <> 'RUNNING'
-            """;
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var cmd = conn.Command(sql, P("id", NpgsqlDbType.Bigint, jobId));
-        return await cmd.ExecuteNonQueryAsync(ct);
-    }
-
-    /// <summary>
     /// Cancel as the API sees it: PENDING → CANCELLED at once; RUNNING → mark the request for
     /// the worker that runs it; finished → unchanged. Null when the job does not exist.
     /// </summary>

@@ -1,10 +1,11 @@
 using Conductor.Core.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace Conductor.Core.Storage;
 
 /// <summary>Node registration, heartbeats and the fencing token (instance id).</summary>
-public sealed class NodeStore(IDbContextFactory<ConductorDbContext> contexts)
+public sealed partial class NodeStore(IDbContextFactory<ConductorDbContext> contexts, NpgsqlDataSource db)
 {
     /// <summary>
     /// Registers (or re-registers) a node under a fresh instance id. The newest registration
@@ -31,15 +32,6 @@ public sealed class NodeStore(IDbContextFactory<ConductorDbContext> contexts)
             existing.LastHeartbeat = node.LastHeartbeat;
         }
         await ctx.SaveChangesAsync(ct);
-    }
-
-    /// <summary>False when another instance has taken the node over (this one is fenced).</summary>
-    public async Task<bool> HeartbeatAsync(string name, Guid instanceId, CancellationToken ct)
-    {
-        await using var ctx = await contexts.CreateDbContextAsync(ct);
-        var updated = await ctx.Nodes.Where(n => n.Name == name && n.InstanceId == instanceId)
-            .ExecuteUpdateAsync(s => s.SetProperty(n => n.LastHeartbeat, DateTime.UtcNow), ct);
-        return updated == 1;
     }
 
     public async Task<IReadOnlyList<Node>> ListAsync(CancellationToken ct)

@@ -15,7 +15,7 @@ namespace Conductor.Worker.Dispatch;
 public sealed class Dispatcher(
     IDbContextFactory<ConductorDbContext> contexts, JobStore store, NodeAgent node, StartupRecovery recovery,
     JobSupervisor supervisor, RunningJobs running, WakeUps wakeUps, RedisListener redis, StoreRetry retry,
-    IOptions<WorkerOptions> options, ILogger<Dispatcher> log) : BackgroundService
+    IHostApplicationLifetime lifetime, IOptions<WorkerOptions> options, ILogger<Dispatcher> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
@@ -27,8 +27,15 @@ public sealed class Dispatcher(
         var checkCancels = true;
         while (!ct.IsCancellationRequested)
         {
+            if (node.Fenced)
+            {
+                // A newer process owns this node and re-adopts its jobs: leave them running and go.
+                lifetime.StopApplication();
+                return;
+            }
             try
             {
+                if (node.MarkedDown) await RejoinAsync(ct);
                 if (checkCancels || wakeUps.TakeCancelHint()) await ApplyCancelsAsync(ct);
                 var claimedAll = await ClaimAsync(ct);
                 backoff = TimeSpan.Zero;
@@ -58,6 +65,19 @@ public sealed class Dispatcher(
             _ = running.Track(run, Task.Run(() => supervisor.RunClaimedAsync(claim, run, ct), CancellationToken.None));
         }
         return claimed.Count == batch;
+    }
+
+    /// <summary>
+    /// A peer declared this node dead (we stalled past the lease) and failed its jobs as NodeFail.
+    /// Those jobs are over as far as everyone else knows, so their processes must not keep the
+    /// cores: kill them all, then register again and recover before claiming anything new.
+    /// </summary>
+    private async Task RejoinAsync(CancellationToken ct)
+    {
+        var tasks = running.KillAll();
+        await Task.WhenAny(Task.WhenAll(tasks), Task.Delay(TimeSpan.FromSeconds(options.Value.GraceSeconds + 5), ct));
+        await node.RegisterAsync(ct);
+        await recovery.RecoverAsync(node.Name, ct);
     }
 
     private async Task ApplyCancelsAsync(CancellationToken ct)

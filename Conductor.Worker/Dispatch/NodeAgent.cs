@@ -1,25 +1,33 @@
 using Conductor.Core.Nodes;
 using Conductor.Core.Storage;
 using Conductor.Worker.Execution;
+using Conductor.Worker.Messaging;
 using Microsoft.Extensions.Options;
 
 namespace Conductor.Worker.Dispatch;
 
 /// <summary>
-/// This worker's node: registers it under a fresh instance id (the fencing token), heartbeats,
-/// and notices when a newer worker process with the same name has taken the node over.
+/// This worker's node: registers it under a fresh instance id (the fencing token), heartbeats
+/// with the database clock, reaps peers whose heartbeat expired, and notices two things:
+/// a newer worker process with the same name took the node over (<see cref="Fenced"/>), or a
+/// peer declared this node dead while it was stalled (<see cref="MarkedDown"/>).
 /// </summary>
-public sealed class NodeAgent(NodeStore nodes, IProcessProbe probe, IOptions<WorkerOptions> options, ILogger<NodeAgent> log)
+public sealed class NodeAgent(
+    NodeStore nodes, IProcessProbe probe, WakeUps wakeUps, IOptions<WorkerOptions> options, ILogger<NodeAgent> log)
 {
     private volatile bool _fenced;
+    private volatile bool _markedDown;
 
     public Guid InstanceId { get; } = Guid.NewGuid();
     public string Name => options.Value.NodeName;
     public int[] CoreIds { get; private set; } = [];
     public int Cpus => CoreIds.Length;
 
-    /// <summary>True once another instance owns this node: stop claiming, touch nothing.</summary>
+    /// <summary>True once another instance owns this node: stop claiming and leave.</summary>
     public bool Fenced => _fenced;
+
+    /// <summary>True when a peer marked this node DOWN and failed its jobs: they must not keep running.</summary>
+    public bool MarkedDown => _markedDown;
 
     public async Task RegisterAsync(CancellationToken ct)
     {
@@ -33,6 +41,8 @@ public sealed class NodeAgent(NodeStore nodes, IProcessProbe probe, IOptions<Wor
             MemoryMb = o.MemoryMb ?? MachineInfo.MemoryMb(), State = NodeState.Up, InstanceId = InstanceId,
             BootId = probe.BootId, RegisteredAt = now, LastHeartbeat = now,
         }, ct);
+        await nodes.HeartbeatAsync(Name, InstanceId, ct); // the database's clock from here on
+        _markedDown = false;
         log.LogInformation("Node {Node} registered: partition {Partition}, cores {CpuIds}, instance {Instance}",
             Name, o.Partition, string.Join(',', CoreIds), InstanceId);
     }
@@ -45,11 +55,8 @@ public sealed class NodeAgent(NodeStore nodes, IProcessProbe probe, IOptions<Wor
             try
             {
                 await Task.Delay(period, ct);
-                if (!await nodes.HeartbeatAsync(Name, InstanceId, ct))
-                {
-                    _fenced = true;
-                    log.LogWarning("Node {Node} was taken over by a newer worker instance; this one stops claiming", Name);
-                }
+                await BeatAsync(ct);
+                await ReapAsync(ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -60,5 +67,30 @@ public sealed class NodeAgent(NodeStore nodes, IProcessProbe probe, IOptions<Wor
                 log.LogWarning("Heartbeat of {Node} failed: {Error}", Name, e.Message);
             }
         }
+    }
+
+    private async Task BeatAsync(CancellationToken ct)
+    {
+        var state = await nodes.HeartbeatAsync(Name, InstanceId, ct);
+        if (state is null)
+        {
+            _fenced = true;
+            log.LogWarning("Node {Node} was taken over by a newer worker instance; this one stops claiming and exits", Name);
+            wakeUps.Wake();
+        }
+        else if (state == NodeState.Down && !_markedDown)
+        {
+            _markedDown = true;
+            log.LogWarning("Node {Node} was marked DOWN by a peer and its jobs failed as NodeFail; killing what still runs", Name);
+            wakeUps.Wake();
+        }
+    }
+
+    private async Task ReapAsync(CancellationToken ct)
+    {
+        var result = await nodes.ReapDeadNodesAsync(TimeSpan.FromSeconds(options.Value.LeaseSeconds), ct);
+        if (result.NodesMarkedDown.Count > 0 || result.JobsFailed > 0)
+            log.LogWarning("Marked nodes {Nodes} DOWN after {Lease} s without heartbeat; {Jobs} running jobs failed as NodeFail",
+                result.NodesMarkedDown, options.Value.LeaseSeconds, result.JobsFailed);
     }
 }

@@ -19,6 +19,7 @@ public sealed class StartupRecovery(
 {
     public async Task RecoverAsync(string node, CancellationToken ct)
     {
+        var survivors = await KillNodeFailSurvivorsAsync(node);
         var counts = Enum.GetValues<RecoveryAction>().ToDictionary(a => a, _ => 0);
         var jobs = await retry.RunAsync("list running jobs", c => store.RunningOnNodeAsync(node, c));
         foreach (var job in jobs)
@@ -28,9 +29,27 @@ public sealed class StartupRecovery(
         }
         var released = await retry.RunAsync("release leaked allocations", c => store.ReleaseLeakedAsync(node, c));
         log.LogInformation(
-            "Recovery of {Node}: {Total} running jobs; adopted {Adopted}, cancelled {Cancelled}, finished {Finished}, orphaned {Orphaned}, requeued {Requeued}; {Released} leaked allocations released",
+            "Recovery of {Node}: {Total} running jobs; adopted {Adopted}, cancelled {Cancelled}, finished {Finished}, orphaned {Orphaned}, requeued {Requeued}; {Released} leaked allocations released, {Survivors} survivors of NodeFail jobs killed",
             node, jobs.Count, counts[RecoveryAction.Adopt], counts[RecoveryAction.AdoptAndCancel] + counts[RecoveryAction.CancelNeverStarted],
-            counts[RecoveryAction.FinishFromExitStatus], counts[RecoveryAction.FailOrphaned], counts[RecoveryAction.Requeue], released);
+            counts[RecoveryAction.FinishFromExitStatus], counts[RecoveryAction.FailOrphaned], counts[RecoveryAction.Requeue], released, survivors);
+    }
+
+    /// <summary>
+    /// Fencing: jobs a peer failed as NodeFail while this node was presumed dead are over for
+    /// everyone else. Any of their processes still alive here is killed before new work is taken.
+    /// </summary>
+    private async Task<int> KillNodeFailSurvivorsAsync(string node)
+    {
+        var killed = 0;
+        var candidates = await retry.RunAsync("list NodeFail jobs", c => store.NodeFailedSurvivorCandidatesAsync(node, probe.BootId, c));
+        foreach (var job in candidates)
+        {
+            if (!probe.IsSameProcess(job.Pid!.Value, job.ProcessStartTicks ?? -1, job.BootId!)) continue;
+            log.LogWarning("Job {JobId} was failed as NodeFail but its process {Pid} survived; killing its process group", job.Id, job.Pid);
+            ProcessGroups.Kill(job.Pid.Value);
+            killed++;
+        }
+        return killed;
     }
 
     private async Task<RecoveryAction> RecoverOneAsync(Job job, string node, CancellationToken ct)
@@ -44,10 +63,17 @@ public sealed class StartupRecovery(
         var action = RecoveryRules.Decide(new RecoveryObservation(identity is not null, alive, exit, job.CancelRequested));
         log.LogInformation("Recovery of job {JobId}: pid {Pid}, alive {Alive}, exit status {ExitStatus} -> {Action}",
             job.Id, identity?.Item1, alive, exit, action);
+        if (job.Pid is null && identity is { } found)
+        {
+            // Crash window #2: spawned but never recorded. Record it from the pid file so the
+            // job's pid and output paths are known whatever happens next.
+            var record = new SpawnRecord(found.Item1, found.Item2, found.Item3, files.WorkDir, files.StdoutPath, files.StderrPath);
+            await retry.RunAsync("record recovered pid", c => store.RecordSpawnAsync(job.Id, job.Attempt, record, c));
+        }
         switch (action)
         {
             case RecoveryAction.Adopt or RecoveryAction.AdoptAndCancel:
-                await AdoptAsync(job, files, identity!.Value, action == RecoveryAction.AdoptAndCancel, ct);
+                await AdoptAsync(job, identity!.Value, action == RecoveryAction.AdoptAndCancel, ct);
                 break;
             case RecoveryAction.FinishFromExitStatus:
                 await MoveAsync(job, exit == 0 ? JobState.Completed : JobState.Failed,
@@ -67,14 +93,8 @@ public sealed class StartupRecovery(
         return action;
     }
 
-    private async Task AdoptAsync(Job job, JobFiles files, (int Pid, long Ticks, string Boot) id, bool cancel, CancellationToken ct)
+    private async Task AdoptAsync(Job job, (int Pid, long Ticks, string Boot) id, bool cancel, CancellationToken ct)
     {
-        if (job.Pid is null)
-        {
-            // Crash window #2: spawned but never recorded. Record it now from the pid file.
-            var record = new SpawnRecord(id.Pid, id.Ticks, id.Boot, files.WorkDir, files.StdoutPath, files.StderrPath);
-            await retry.RunAsync("record recovered pid", c => store.RecordSpawnAsync(job.Id, job.Attempt, record, c));
-        }
         var run = running.Add(job.Id, job.Attempt, await CoresAsync(job, ct));
         if (cancel) run.RequestCancel();
         _ = running.Track(run, supervisor.WatchAdoptedAsync(job, run, id.Pid, id.Ticks, id.Boot));

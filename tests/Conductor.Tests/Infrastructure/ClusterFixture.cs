@@ -10,6 +10,7 @@ public class ClusterFixture : IAsyncLifetime
     public ApiHost Api { get; private set; } = null!;
     public ConductorClient Client { get; private set; } = null!;
     public WorkerProcess? Worker { get; private set; }
+    private readonly List<WorkerProcess> _workers = [];
     public string DataDir { get; private set; } = null!;
     public string NodeName { get; } = $"node-{Guid.NewGuid():N}"[..13];
 
@@ -33,17 +34,33 @@ public class ClusterFixture : IAsyncLifetime
     /// <summary>Starts the worker and waits until its node is registered.</summary>
     public async Task<WorkerProcess> StartWorkerAsync(WorkerSettings? settings = null)
     {
-        Worker = WorkerProcess.Start(settings ?? Settings());
-        var worker = Worker;
-        await Eventually.Until(async () => (await Client.GetJsonAsync("/nodes"))["nodes"]!.AsArray().Count > 0 || worker.HasExited,
-            ok => ok, TimeSpan.FromSeconds(60), "the worker registers its node");
+        settings ??= Settings();
+        var since = DateTime.UtcNow;
+        var worker = Worker = WorkerProcess.Start(settings);
+        _workers.Add(worker);
+        await Eventually.Until(async () => await RegisteredSinceAsync(settings.Name, since) || worker.HasExited,
+            ok => ok, TimeSpan.FromSeconds(60), $"the worker registers node {settings.Name}");
         if (worker.HasExited) throw new InvalidOperationException("The worker exited at start:\n" + worker.Output);
         return worker;
     }
 
+    private async Task<bool> RegisteredSinceAsync(string node, DateTime since)
+    {
+        await using var db = Database.Context();
+        return db.Nodes.Any(n => n.Name == node && n.RegisteredAt >= since.AddSeconds(-1));
+    }
+
+    /// <summary>A cluster of its own for one test (crash tests must not share a node with others).</summary>
+    public static async Task<IdleClusterFixture> StartIdleAsync()
+    {
+        var cluster = new IdleClusterFixture();
+        await cluster.InitializeAsync();
+        return cluster;
+    }
+
     public virtual async Task DisposeAsync()
     {
-        if (Worker is not null) await Worker.DisposeAsync();
+        foreach (var worker in _workers) await worker.DisposeAsync();
         if (Api is not null) await Api.DisposeAsync();
         if (Database is not null) await Database.DisposeAsync();
         if (DataDir is not null) KillLeftoverJobs();
