@@ -1,3 +1,4 @@
+using Conductor.Core.Recovery;
 using Conductor.Core.Storage;
 
 namespace Conductor.Api.Health;
@@ -13,11 +14,15 @@ internal sealed class DeadNodeMonitor(NodeStore nodes, IConfiguration config, IL
     {
         var lease = TimeSpan.FromSeconds(config.GetValue("Conductor:Worker:LeaseSeconds", 30.0));
         var period = TimeSpan.FromSeconds(Math.Clamp(lease.TotalSeconds / 4, 1, 10));
+        var witness = new LeaseWitness(TimeProvider.System);
         while (!ct.IsCancellationRequested)
         {
             try
             {
                 await Task.Delay(period, ct);
+                await nodes.ListAsync(ct); // proves the database answers before judging anyone
+                witness.Healthy();
+                if (!witness.CanJudge(lease)) continue;
                 var result = await nodes.ReapDeadNodesAsync(lease, ct);
                 if (result.NodesMarkedDown.Count > 0 || result.JobsFailed > 0)
                     log.LogWarning("Marked nodes {Nodes} DOWN after {Lease} without heartbeat; {Jobs} running jobs failed as NodeFail",
@@ -29,6 +34,7 @@ internal sealed class DeadNodeMonitor(NodeStore nodes, IConfiguration config, IL
             }
             catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
             {
+                witness.Unhealthy();
                 log.LogWarning("Dead-node check failed: {Error}", e.Message);
             }
         }

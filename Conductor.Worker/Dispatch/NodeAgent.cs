@@ -1,4 +1,5 @@
 using Conductor.Core.Nodes;
+using Conductor.Core.Recovery;
 using Conductor.Core.Storage;
 using Conductor.Worker.Execution;
 using Conductor.Worker.Messaging;
@@ -15,6 +16,7 @@ namespace Conductor.Worker.Dispatch;
 public sealed class NodeAgent(
     NodeStore nodes, IProcessProbe probe, WakeUps wakeUps, IOptions<WorkerOptions> options, ILogger<NodeAgent> log)
 {
+    private readonly LeaseWitness _witness = new(TimeProvider.System);
     private volatile bool _fenced;
     private volatile bool _markedDown;
 
@@ -56,6 +58,7 @@ public sealed class NodeAgent(
             {
                 await Task.Delay(period, ct);
                 await BeatAsync(ct);
+                _witness.Healthy();
                 await ReapAsync(ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -64,6 +67,7 @@ public sealed class NodeAgent(
             }
             catch (Exception e) when (StoreRetry.IsTransient(e))
             {
+                _witness.Unhealthy();
                 log.LogWarning("Heartbeat of {Node} failed: {Error}", Name, e.Message);
             }
         }
@@ -88,7 +92,9 @@ public sealed class NodeAgent(
 
     private async Task ReapAsync(CancellationToken ct)
     {
-        var result = await nodes.ReapDeadNodesAsync(TimeSpan.FromSeconds(options.Value.LeaseSeconds), ct);
+        var lease = TimeSpan.FromSeconds(options.Value.LeaseSeconds);
+        if (!_witness.CanJudge(lease)) return;
+        var result = await nodes.ReapDeadNodesAsync(lease, ct);
         if (result.NodesMarkedDown.Count > 0 || result.JobsFailed > 0)
             log.LogWarning("Marked nodes {Nodes} DOWN after {Lease} s without heartbeat; {Jobs} running jobs failed as NodeFail",
                 result.NodesMarkedDown, options.Value.LeaseSeconds, result.JobsFailed);

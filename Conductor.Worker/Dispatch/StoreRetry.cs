@@ -33,7 +33,9 @@ public sealed class StoreRetry(IHostApplicationLifetime lifetime, ILogger<StoreR
 
     public static bool IsTransient(Exception e) => e switch
     {
-        NpgsqlException n => n.IsTransient,
+        // Server shutdown/restart (57P0x) and connection failures (08xxx) pass; a real SQL error does not.
+        PostgresException p => p.IsTransient || p.SqlState.StartsWith("57P", StringComparison.Ordinal) || p.SqlState.StartsWith("08", StringComparison.Ordinal),
+        NpgsqlException n => n.IsTransient || n.InnerException is System.Net.Sockets.SocketException or IOException,
         TimeoutException or System.Net.Sockets.SocketException => true,
         DbUpdateException { InnerException: { } inner } => IsTransient(inner),
         InvalidOperationException { InnerException: { } inner } => IsTransient(inner),

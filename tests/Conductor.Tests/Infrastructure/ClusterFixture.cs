@@ -26,7 +26,9 @@ public class ClusterFixture : IAsyncLifetime
         if (StartWorker) await StartWorkerAsync();
     }
 
-    protected virtual IDictionary<string, string> ApiSettings() => new Dictionary<string, string>();
+    public IDictionary<string, string>? ExtraApiSettings { get; init; }
+
+    protected virtual IDictionary<string, string> ApiSettings() => ExtraApiSettings ?? new Dictionary<string, string>();
 
     public WorkerSettings Settings(string? faultPoint = null) =>
         new(Database.ConnectionString, NodeName, DataDir) { Cpus = WorkerCpus, FaultPoint = faultPoint };
@@ -51,9 +53,9 @@ public class ClusterFixture : IAsyncLifetime
     }
 
     /// <summary>A cluster of its own for one test (crash tests must not share a node with others).</summary>
-    public static async Task<IdleClusterFixture> StartIdleAsync()
+    public static async Task<IdleClusterFixture> StartIdleAsync(IDictionary<string, string>? apiSettings = null)
     {
-        var cluster = new IdleClusterFixture();
+        var cluster = new IdleClusterFixture { ExtraApiSettings = apiSettings };
         await cluster.InitializeAsync();
         return cluster;
     }
