@@ -1,0 +1,83 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Conductor.Bench;
+using Conductor.Bench.Scenarios;
+
+// Runs every scenario of the benchmark suite against the real services and writes bench/results.json.
+// Usage: scripts/bench.sh [--quick]   (--quick: smaller sizes, one run each, for a smoke test)
+var quick = args.Contains("--quick");
+var runs = quick ? 1 : 3;
+var figures = new List<Figure>();
+void Add(Figure f)
+{
+    figures.Add(f);
+    var met = f.Met is null ? "" : f.Met.Value ? "  met" : "  MISSED";
+    Console.WriteLine($"{f.Scenario,-22} {f.Name,-34} {f.Value,12:0.##} {f.Unit,-8} target {f.Target}{met}");
+}
+async Task<List<double>> Repeat(Func<Task<double>> run)
+{
+    var values = new List<double>();
+    for (var i = 0; i < runs; i++) values.Add(await run());
+    return values;
+}
+
+var e2eJobs = quick ? 300 : 2000;
+var ceiling = await Repeat(() => Ceiling.MeasureAsync(e2eJobs));
+Add(new("ceiling", "bash -c true, parallel=cores", Stats.Median(ceiling), "proc/s", "-", null, ceiling));
+
+var e2e = await Repeat(() => EndToEnd.RunAsync(e2eJobs));
+var ratio = Stats.Median(e2e) / Stats.Median(ceiling);
+Add(new("1 end-to-end", $"{e2eJobs} x true, 1 core, 2-core node", Stats.Median(e2e), "jobs/s", "-", null, e2e));
+Add(new("1 end-to-end", "ratio to ceiling", ratio * 100, "%", ">= 50 %", ratio >= 0.5));
+
+var submits = quick ? 2000 : 10000;
+var single = new List<(double Rate, double P99, double P50)>();
+for (var i = 0; i < runs; i++) single.Add(await Submission.SingleAsync(submits));
+Add(new("2 submission", $"{submits} submits, 8 clients", Stats.Median(single.Select(s => s.Rate).ToList()), "submit/s", ">= 2000", Stats.Median(single.Select(s => s.Rate).ToList()) >= 2000));
+Add(new("2 submission", "p99 latency", Stats.Median(single.Select(s => s.P99).ToList()), "ms", "< 25", Stats.Median(single.Select(s => s.P99).ToList()) < 25));
+Add(new("2 submission", "p50 latency", Stats.Median(single.Select(s => s.P50).ToList()), "ms", "-", null));
+var bulk = await Submission.BulkAsync(submits);
+if (bulk is { } b) Add(new("2 submission", $"bulk submit of {submits}", b, "s", "< 2", b < 2));
+else Add(new("2 submission", "bulk submit (endpoint missing)", double.NaN, "s", "< 2", false));
+
+var samples = quick ? 30 : 200;
+var withRedis = await DispatchLatency.RunAsync(samples, redis: true);
+Add(new("3 dispatch latency", "p50 with Redis", Stats.Median(withRedis), "ms", "< 20", Stats.Median(withRedis) < 20));
+Add(new("3 dispatch latency", "p99 with Redis", Stats.Percentile(withRedis, 99), "ms", "< 100", Stats.Percentile(withRedis, 99) < 100));
+var noRedis = await DispatchLatency.RunAsync(quick ? 10 : 40, redis: false);
+Add(new("3 dispatch latency", "p50 without Redis (poll 1 s)", Stats.Median(noRedis), "ms", "<= 1000", Stats.Median(noRedis) <= 1000));
+
+var orphans = await Repeat(() => Recovery.OrphansAsync(quick ? 1000 : 10000));
+Add(new("4 recovery", $"{(quick ? 1000 : 10000)} orphans -> FAILED, cores released", Stats.Median(orphans), "s", "< 5", Stats.Median(orphans) < 5, orphans));
+var live = await Recovery.LiveAsync(quick ? 200 : 1000);
+Add(new("4 recovery", $"{(quick ? 200 : 1000)} live jobs re-adopted", live.Seconds, "s", "< 2", live.Seconds < 2));
+Add(new("4 recovery", "worker RSS while watching them", live.WorkerRssMb, "MB", "< 150", live.WorkerRssMb < 150));
+
+var scale = await Scale.RunAsync(quick ? 100_000 : 1_000_000, quick ? 10_000 : 100_000);
+Add(new("5 scale", "query by id p99", scale.QueryP99Ms, "ms", "< 5", scale.QueryP99Ms < 5));
+Add(new("5 scale", "list first page p50", scale.ListP50Ms, "ms", "< 20", scale.ListP50Ms < 20));
+Add(new("5 scale", "list first page p99", scale.ListP99Ms, "ms", "-", null));
+Add(new("5 scale", "claim, big table (median)", scale.ClaimBigMs, "ms", "<= small x1.5", scale.ClaimBigMs <= scale.ClaimSmallMs * 1.5));
+Add(new("5 scale", "claim, small table (median)", scale.ClaimSmallMs, "ms", "-", null));
+Add(new("5 scale", "API RSS", scale.ApiRssMb, "MB", "< 200", scale.ApiRssMb < 200));
+Console.WriteLine($"claim plan: {scale.ClaimPlan}");
+
+var results = new
+{
+    date = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
+    quick,
+    runs,
+    machine = new
+    {
+        cores = Environment.ProcessorCount,
+        memory_mb = File.ReadLines("/proc/meminfo").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1] is var kb ? long.Parse(kb) / 1024 : 0,
+        os = RuntimeInformation.OSDescription,
+        dotnet = RuntimeInformation.FrameworkDescription,
+    },
+    claim_plan = scale.ClaimPlan,
+    figures = figures.Select(f => new { scenario = f.Scenario, name = f.Name, value = double.IsNaN(f.Value) ? (double?)null : Math.Round(f.Value, 3), unit = f.Unit, target = f.Target, met = f.Met, runs = f.Runs }),
+};
+var path = Path.Combine(Stack.Root, "bench", quick ? "results-quick.json" : "results.json");
+await File.WriteAllTextAsync(path, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+Console.WriteLine($"wrote {path}");

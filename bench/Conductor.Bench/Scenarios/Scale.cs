@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using Conductor.Core.Jobs;
+using Conductor.Core.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Conductor.Bench.Scenarios;
+
+/// <summary>
+/// Scenario 5: a long-lived installation (1,000,000 finished + 100,000 PENDING jobs): query by id,
+/// first page of the list, and the claim cycle compared with a small table; API RSS.
+/// </summary>
+public static class Scale
+{
+    public sealed record Result(double QueryP99Ms, double ListP50Ms, double ListP99Ms, double ClaimBigMs, double ClaimSmallMs,
+        double ApiRssMb, string ClaimPlan);
+
+    public static async Task<Result> RunAsync(int finished, int pending)
+    {
+        var small = await ClaimMedianAsync(0, 1000, null);
+        await using var stack = await Stack.StartAsync(worker: false);
+        await Seed.HistoryAsync(stack.Db, finished, pending);
+        var maxId = await stack.ScalarAsync("SELECT max(id) FROM jobs");
+        var random = new Random(42);
+        var query = new List<double>();
+        for (var i = 0; i < 1000; i++) query.Add(await TimeAsync(stack.Http, $"/jobs/query/{random.NextInt64(1, maxId)}"));
+        var list = new List<double>();
+        for (var i = 0; i < 200; i++) list.Add(await TimeAsync(stack.Http, i % 2 == 0 ? "/jobs" : "/jobs?state=PENDING"));
+        var plan = await ExplainClaimAsync(stack.Db);
+        var big = await ClaimMedianAsync(0, 0, stack.ConnectionString);
+        return new Result(Stats.Percentile(query.Skip(50).ToList(), 99), Stats.Median(list.Skip(20).ToList()),
+            Stats.Percentile(list.Skip(20).ToList(), 99), big, small, Stack.RssMb(stack.Api!), plan);
+    }
+
+    private static async Task<double> TimeAsync(HttpClient http, string path)
+    {
+        var sw = Stopwatch.StartNew();
+        using var response = await http.GetAsync(path);
+        await response.Content.ReadAsByteArrayAsync();
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{path}: {response.StatusCode}");
+        return sw.Elapsed.TotalMilliseconds;
+    }
+
+    /// <summary>Median time of one claim (2 cores free) as a worker does it, finishing the claimed jobs in between.</summary>
+    private static async Task<double> ClaimMedianAsync(int finished, int pending, string? existing)
+    {
+        Stack? owned = null;
+        if (existing is null)
+        {
+            owned = await Stack.StartAsync(worker: false);
+            await Seed.HistoryAsync(owned.Db, finished, pending);
+        }
+        try
+        {
+            var services = new ServiceCollection().AddSingleton(TimeProvider.System).AddConductorStorage(existing ?? owned!.ConnectionString).BuildServiceProvider();
+            var store = services.GetRequiredService<JobStore>();
+            var instance = Guid.NewGuid();
+            await Seed.NodeAsync(services.GetRequiredService<NpgsqlDataSource>(), "claim-node", instance, "bench");
+            var times = new List<double>();
+            for (var i = 0; i < 120; i++)
+            {
+                var sw = Stopwatch.StartNew();
+                var claimed = await store.ClaimAsync("claim-node", instance, 32, CancellationToken.None);
+                times.Add(sw.Elapsed.TotalMilliseconds);
+                foreach (var c in claimed)
+                    await store.TransitionAsync(new Transition(c.Job.Id, JobState.Running, JobState.Completed, JobReason.None), CancellationToken.None);
+            }
+            return Stats.Median(times.Skip(20).ToList());
+        }
+        finally
+        {
+            if (owned is not null) await owned.DisposeAsync();
+        }
+    }
+
+    private static async Task<string> ExplainClaimAsync(NpgsqlDataSource db)
+    {
+        await using var cmd = db.CreateCommand("""
+            EXPLAIN SELECT id, cpus, memory_mb, exclusive FROM jobs
+            WHERE state = 'PENDING' AND partition = 'default' AND eligible_time <= now() AND cpus <= 2 AND memory_mb <= 4096
+            ORDER BY priority DESC, id LIMIT 32 FOR UPDATE SKIP LOCKED
+            """);
+        await using var r = await cmd.ExecuteReaderAsync();
+        var lines = new List<string>();
+        while (await r.ReadAsync()) lines.Add(r.GetString(0).Trim());
+        return string.Join(" | ", lines);
+    }
+}

@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Npgsql;
+
+namespace Conductor.Bench;
+
+/// <summary>
+/// The real services for one scenario: a fresh database, the API and (optionally) a worker, as
+/// separate processes built in Release, talking to the PostgreSQL and Redis of scripts/bench.sh.
+/// </summary>
+public sealed class Stack : IAsyncDisposable
+{
+    private readonly List<Process> _processes = [];
+    public string Database { get; } = $"conductor_b_{Guid.NewGuid():N}"[..26];
+    public string DataDir { get; }
+    public string ApiUrl { get; } = "http://127.0.0.1:18080";
+    public HttpClient Http { get; }
+    public Process? Worker { get; private set; }
+    public System.Collections.Concurrent.ConcurrentQueue<string> WorkerLog { get; } = new();
+    public Process? Api { get; private set; }
+    public NpgsqlDataSource Db { get; }
+    public static string Root { get; } = FindRoot();
+    public static string AdminConnectionString => Environment.GetEnvironmentVariable("ConnectionStrings__Postgres")!;
+    public static string Redis => Environment.GetEnvironmentVariable("ConnectionStrings__Redis")!;
+    public string ConnectionString => new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = Database, MaxPoolSize = 100 }.ConnectionString;
+
+    private Stack()
+    {
+        DataDir = Path.Combine(Root, ".data", "bench", Database);
+        Directory.CreateDirectory(DataDir);
+        Http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = new Uri(ApiUrl) };
+        Db = NpgsqlDataSource.Create(ConnectionString);
+    }
+
+    public static async Task<Stack> StartAsync(bool worker = true, Dictionary<string, string>? workerEnv = null)
+    {
+        var stack = new Stack();
+        await using (var admin = new NpgsqlConnection(AdminConnectionString))
+        {
+            await admin.OpenAsync();
+            await new NpgsqlCommand($"CREATE DATABASE {stack.Database}", admin).ExecuteNonQueryAsync();
+        }
+        stack.Api = stack.Spawn("Conductor.Api", new() { ["ASPNETCORE_URLS"] = stack.ApiUrl, ["LOG_LEVEL"] = "Warning" });
+        await stack.WaitAsync(async () => (await stack.Http.GetAsync("/health")).IsSuccessStatusCode, "the API answers");
+        if (worker) await stack.StartWorkerAsync(workerEnv);
+        return stack;
+    }
+
+    public async Task StartWorkerAsync(Dictionary<string, string>? env = null)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["Conductor__Worker__Name"] = "bench-node", ["Conductor__Worker__Cpus"] = Environment.ProcessorCount.ToString(),
+            ["Conductor__Worker__DataDir"] = DataDir, ["LOG_LEVEL"] = "Warning",
+        };
+        foreach (var (k, v) in env ?? []) settings[k] = v;
+        Worker = Spawn("Conductor.Worker", settings, WorkerLog);
+        await WaitAsync(async () => (await Http.GetFromJsonAsync<JsonNode>("/nodes"))!["nodes"]!.AsArray().Count > 0, "the worker registers");
+    }
+
+    public void KillWorker()
+    {
+        Worker?.Kill();
+        Worker?.WaitForExit();
+    }
+
+    private Process Spawn(string project, Dictionary<string, string> env, System.Collections.Concurrent.ConcurrentQueue<string>? log = null)
+    {
+        var dll = Path.Combine(Root, project, "bin", "Release", "net10.0", project + ".dll");
+        var info = new ProcessStartInfo("dotnet", [dll]) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = DataDir };
+        info.Environment["ConnectionStrings__Postgres"] = ConnectionString;
+        info.Environment["ConnectionStrings__Redis"] = Redis;
+        foreach (var (k, v) in env) info.Environment[k] = v;
+        var p = Process.Start(info)!;
+        p.OutputDataReceived += (_, e) => { if (e.Data is not null) log?.Enqueue(e.Data); };
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) log?.Enqueue(e.Data); };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        _processes.Add(p);
+        return p;
+    }
+
+    public async Task WaitAsync(Func<Task<bool>> condition, string what, double seconds = 120)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            try
+            {
+                if (await condition()) return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Timed out waiting until {what}");
+            await Task.Delay(20);
+        }
+    }
+
+    public async Task<long> ScalarAsync(string sql)
+    {
+        await using var cmd = Db.CreateCommand(sql);
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync());
+    }
+
+    /// <summary>Resident set size of a process in MB, from /proc.</summary>
+    public static double RssMb(Process p)
+    {
+        var line = File.ReadLines($"/proc/{p.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
+    }
+
+    private static string FindRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Conductor.sln"))) dir = dir.Parent;
+        return dir!.FullName;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var p in _processes.Where(p => !p.HasExited)) p.Kill(entireProcessTree: true);
+        foreach (var p in _processes) await p.WaitForExitAsync();
+        Http.Dispose();
+        await Db.DisposeAsync();
+        NpgsqlConnection.ClearAllPools();
+        await using var admin = new NpgsqlConnection(AdminConnectionString);
+        await admin.OpenAsync();
+        await new NpgsqlCommand($"DROP DATABASE IF EXISTS {Database} WITH (FORCE)", admin).ExecuteNonQueryAsync();
+        try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { }
+    }
+}

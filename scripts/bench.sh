@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Run the benchmark suite (bench/Conductor.Bench) against private PostgreSQL and Redis servers,
+# set up as scripts/test.sh does but on bench-only ports. Prints a table and writes
+# bench/results.json (bench/results-quick.json with --quick).
+#
+# Usage: scripts/bench.sh [--quick]
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+
+readonly BENCH_DIR=$PWD/.data/bench-servers
+readonly PG_PORT=55434
+readonly REDIS_PORT=56381
+
+started_pg=0
+started_redis=0
+# shellcheck disable=SC2317 # invoked from the trap
+cleanup() {
+    set +e
+    (( started_redis )) && conductor_stop_redis "$REDIS_PORT"
+    (( started_pg )) && conductor_stop_postgres "$BENCH_DIR/pg"
+    return 0
+}
+trap cleanup EXIT
+
+if [[ -z ${ConnectionStrings__Postgres:-} ]]; then
+    conductor_ensure_postgres
+    conductor_start_postgres "$BENCH_DIR/pg" "$PG_PORT" "-c max_connections=300 -c shared_buffers=256MB"
+    started_pg=$CONDUCTOR_PG_STARTED
+    export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_PORT;Username=conductor;Database=conductor"
+fi
+if [[ -z ${ConnectionStrings__Redis:-} ]]; then
+    conductor_ensure_redis
+    conductor_start_redis "$BENCH_DIR/redis" "$REDIS_PORT"
+    started_redis=$CONDUCTOR_REDIS_STARTED
+    export ConnectionStrings__Redis="127.0.0.1:$REDIS_PORT"
+fi
+
+conductor_log "building (Release)"
+dotnet build Conductor.sln -c Release -v q -nologo
+dotnet bench/Conductor.Bench/bin/Release/net10.0/Conductor.Bench.dll "$@"
