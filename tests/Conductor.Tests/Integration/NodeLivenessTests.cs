@@ -58,4 +58,31 @@ public sealed class NodeLivenessTests
         first.Output.Should().NotContain($"Job {other} started", "the fenced process never claims again");
         await Invariants.AssertHoldAsync(cluster.Database);
     }
+
+    [Fact]
+    public async Task StalledWorkerDeclaredDead_KillsItsNodeFailJobsWhenItWakes_AndTakesWorkAgain()
+    {
+        await using var cluster = await ClusterFixture.StartIdleAsync(new Dictionary<string, string> { ["Conductor:Worker:LeaseSeconds"] = "3" });
+        var worker = await cluster.StartWorkerAsync(cluster.Settings() with { LeaseSeconds = 3 });
+        var id = await cluster.Client.SubmitAsync("sleep 300");
+        var pid = await RecoveryTests.RecordedPidAsync(cluster, id);
+
+        Mono.Unix.Native.Syscall.kill(worker.Pid, Mono.Unix.Native.Signum.SIGSTOP); // a stall: GC pause, swap storm, frozen VM
+        try
+        {
+            var failed = await Eventually.Until(() => cluster.Client.QueryAsync(id), j => ConductorClient.State(j) != "RUNNING",
+                TimeSpan.FromSeconds(20), "the API declares the silent node dead");
+            failed["reason"]!.GetValue<string>().Should().Be("NodeFail");
+        }
+        finally
+        {
+            Mono.Unix.Native.Syscall.kill(worker.Pid, Mono.Unix.Native.Signum.SIGCONT);
+        }
+
+        await Processes.WaitAllGoneAsync([pid], "the woken worker kills the process of a job everyone else considers failed");
+        var next = await cluster.Client.SubmitAsync("echo rejoined");
+        ConductorClient.State(await cluster.Client.WaitForFinishAsync(next)).Should().Be("COMPLETED", "the node rejoins\n" + worker.Output);
+        ConductorClient.State(await cluster.Client.QueryAsync(id)).Should().Be("FAILED", "a terminal state never changes");
+        await Invariants.AssertHoldAsync(cluster.Database);
+    }
 }

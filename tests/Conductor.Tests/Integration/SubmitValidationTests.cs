@@ -112,6 +112,25 @@ public sealed class SubmitValidationTests(IdleClusterFixture cluster) : IClassFi
     }
 
     [Fact]
+    public async Task CancelOfPendingJob_EndsCancelledAtOnce_AndRepeatsAnswerOk()
+    {
+        var id = await cluster.Client.SubmitAsync("echo never runs");
+
+        var (status, body) = await cluster.Client.CancelAsync(id);
+        var job = await cluster.Client.QueryAsync(id);
+        var (again, againBody) = await cluster.Client.CancelAsync(id);
+
+        status.Should().Be(HttpStatusCode.OK);
+        body!["state"]!.GetValue<string>().Should().Be("CANCELLED", "a PENDING job is cancelled at once, no worker involved");
+        job["state"]!.GetValue<string>().Should().Be("CANCELLED");
+        job["reason"]!.GetValue<string>().Should().Be("CancelledByUser");
+        again.Should().Be(HttpStatusCode.OK);
+        againBody!["state"]!.GetValue<string>().Should().Be("CANCELLED");
+        (await cluster.Database.ScalarAsync<long>($"SELECT count(*) FROM job_events WHERE job_id = {id}")).Should().Be(2,
+            "submitted and cancelled: the repeated cancel changes nothing");
+    }
+
+    [Fact]
     public async Task ListRejectsAnUnknownState()
     {
         var response = await cluster.Client.Http.GetAsync("/jobs?state=SLEEPING");
