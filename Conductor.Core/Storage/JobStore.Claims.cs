@@ -10,51 +10,53 @@ namespace Conductor.Core.Storage;
 /// <summary>A job this node's worker now owns for one attempt, with the cores it is pinned to.</summary>
 public sealed record ClaimedJob(Job Job, int[] CpuIds);
 
+/// <summary>The claiming node as its worker registered it; the instance id is the fencing token.</summary>
+public sealed record NodeClaim(string Name, Guid InstanceId, string Partition, int[] CoreIds, long MemoryMb);
+
 public sealed partial class JobStore
 {
     /// <summary>
-    /// Claims as many PENDING jobs as fit on the node, in one transaction:
-    /// lock the node row (serialises claims per node and fences a stale worker instance),
-    /// read its active allocations, lock candidate jobs with SKIP LOCKED (other nodes claim
-    /// concurrently), plan cores, then move them to RUNNING with events and allocations in
-    /// one statement. Nothing is spawned here; a crash after commit leaves RUNNING jobs
-    /// without a pid, which recovery requeues.
+    /// Claims as many PENDING jobs as fit on the node, in one transaction and three round trips:
+    /// (1) one batch that locks the node row (serialises claims per node and fences a stale
+    /// worker instance), reads its active allocations and locks candidate jobs with SKIP LOCKED
+    /// (other nodes claim concurrently); the plan is made in memory; (2) one statement moves the
+    /// planned jobs to RUNNING with their events and allocations; (3) commit. Nothing is spawned
+    /// here: a crash after the commit leaves RUNNING jobs without a pid, which recovery requeues.
     /// </summary>
-    public async Task<IReadOnlyList<ClaimedJob>> ClaimAsync(string node, Guid instanceId, int batch, CancellationToken ct)
+    public async Task<IReadOnlyList<ClaimedJob>> ClaimAsync(NodeClaim node, int batch, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var info = await LockNodeAsync(conn, node, instanceId, ct);
-        if (info is null) return [];
-        var (partition, cores, memory) = info.Value;
-        var (busy, busyMemory, exclusive) = await ActiveAllocationsAsync(conn, node, ct);
-        if (busy.Count >= cores.Length) return [];
-        var queue = await LockCandidatesAsync(conn, partition, cores.Length, memory, batch, ct);
-        var plan = CorePlanner.Plan(cores, memory, busy, busyMemory, exclusive, queue);
+        var (owned, busy, busyMemory, exclusive, queue) = await ReadClaimStateAsync(conn, node, batch, ct);
+        if (!owned || busy.Count >= node.CoreIds.Length) return [];
+        var plan = CorePlanner.Plan(node.CoreIds, node.MemoryMb, busy, busyMemory, exclusive, queue);
         if (plan.Count == 0) return [];
-        var claimed = await MoveToRunningAsync(conn, node, plan, ct);
+        var claimed = await MoveToRunningAsync(conn, node.Name, plan, ct);
         await tx.CommitAsync(ct);
         return await LoadClaimedAsync(claimed, plan, ct);
     }
 
-    private static async Task<(string Partition, int[] Cores, long Memory)?> LockNodeAsync(
-        NpgsqlConnection conn, string node, Guid instanceId, CancellationToken ct)
+    private static async Task<(bool Owned, HashSet<int> Busy, long BusyMemory, bool Exclusive, List<Candidate> Queue)> ReadClaimStateAsync(
+        NpgsqlConnection conn, NodeClaim node, int batch, CancellationToken ct)
     {
-        await using var cmd = conn.Command(
-            "SELECT partition, core_ids, memory_mb FROM nodes WHERE name = @n AND instance_id = @i AND state = 'Up' FOR UPDATE",
-            P("n", NpgsqlDbType.Varchar, node), P("i", NpgsqlDbType.Uuid, instanceId));
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        if (!await r.ReadAsync(ct)) return null; // fenced: another instance owns this node, or it is DOWN
-        return (r.GetString(0), r.GetFieldValue<int[]>(1), r.GetInt64(2));
-    }
-
-    private static async Task<(HashSet<int> Busy, long Memory, bool Exclusive)> ActiveAllocationsAsync(
-        NpgsqlConnection conn, string node, CancellationToken ct)
-    {
-        await using var cmd = conn.Command(
+        await using var cmd = new NpgsqlBatch(conn);
+        cmd.BatchCommands.Add(Batched(
+            "SELECT 1 FROM nodes WHERE name = @n AND instance_id = @i AND state = 'Up' FOR UPDATE",
+            P("n", NpgsqlDbType.Varchar, node.Name), P("i", NpgsqlDbType.Uuid, node.InstanceId)));
+        cmd.BatchCommands.Add(Batched(
             "SELECT a.cpu_ids, a.memory_mb, j.exclusive FROM allocations a JOIN jobs j ON j.id = a.job_id WHERE a.node = @n AND a.released_at IS NULL",
-            P("n", NpgsqlDbType.Varchar, node));
+            P("n", NpgsqlDbType.Varchar, node.Name)));
+        cmd.BatchCommands.Add(Batched("""
+            SELECT id, cpus, memory_mb, exclusive FROM jobs
+            WHERE state = 'PENDING' AND partition = @p AND eligible_time <= now() AND cpus <= @c AND memory_mb <= @m
+            ORDER BY priority DESC, id
+            LIMIT @l FOR UPDATE SKIP LOCKED
+            """,
+            P("p", NpgsqlDbType.Varchar, node.Partition), P("c", NpgsqlDbType.Integer, node.CoreIds.Length),
+            P("m", NpgsqlDbType.Bigint, node.MemoryMb), P("l", NpgsqlDbType.Integer, batch)));
         await using var r = await cmd.ExecuteReaderAsync(ct);
+        var owned = await r.ReadAsync(ct); // no row: another instance owns this node, or it is DOWN
+        await r.NextResultAsync(ct);
         var busy = new HashSet<int>();
         long memory = 0;
         var exclusive = false;
@@ -64,26 +66,11 @@ public sealed partial class JobStore
             memory += r.GetInt64(1);
             exclusive |= r.GetBoolean(2);
         }
-        return (busy, memory, exclusive);
-    }
-
-    private static async Task<List<Candidate>> LockCandidatesAsync(
-        NpgsqlConnection conn, string partition, int nodeCpus, long nodeMemory, int batch, CancellationToken ct)
-    {
-        await using var cmd = conn.Command("""
-            SELECT id, cpus, memory_mb, exclusive FROM jobs
-            WHERE state = 'PENDING' AND partition = @p AND eligible_time <= now()
-              AND cpus <= @c AND memory_mb <= @m
-            ORDER BY priority DESC, id
-            LIMIT @l FOR UPDATE SKIP LOCKED
-            """,
-            P("p", NpgsqlDbType.Varchar, partition), P("c", NpgsqlDbType.Integer, nodeCpus),
-            P("m", NpgsqlDbType.Bigint, nodeMemory), P("l", NpgsqlDbType.Integer, batch));
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        var list = new List<Candidate>();
+        await r.NextResultAsync(ct);
+        var queue = new List<Candidate>();
         while (await r.ReadAsync(ct))
-            list.Add(new Candidate(r.GetInt64(0), r.GetInt32(1), r.GetInt64(2), r.GetBoolean(3)));
-        return list;
+            queue.Add(new Candidate(r.GetInt64(0), r.GetInt32(1), r.GetInt64(2), r.GetBoolean(3)));
+        return (owned, busy, memory, exclusive, queue);
     }
 
     private static async Task<List<long>> MoveToRunningAsync(NpgsqlConnection conn, string node, IReadOnlyList<Placement> plan, CancellationToken ct)

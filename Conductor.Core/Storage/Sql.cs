@@ -14,5 +14,13 @@ internal static class Sql
         return cmd;
     }
 
+    public static NpgsqlBatchCommand Batched(string text, params (string Name, NpgsqlDbType Type, object? Value)[] args)
+    {
+        var cmd = new NpgsqlBatchCommand(text);
+        foreach (var (name, type, value) in args)
+            cmd.Parameters.Add(new NpgsqlParameter(name, type) { Value = value ?? DBNull.Value });
+        return cmd;
+    }
+
     public static (string, NpgsqlDbType, object?) P(string name, NpgsqlDbType type, object? value) => (name, type, value);
 }

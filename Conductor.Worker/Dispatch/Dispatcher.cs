@@ -58,7 +58,7 @@ public sealed class Dispatcher(
     {
         if (node.Fenced || running.HeldCores >= node.Cpus) return false;
         var batch = options.Value.ClaimBatch;
-        var claimed = await store.ClaimAsync(node.Name, node.InstanceId, batch, ct);
+        var claimed = await store.ClaimAsync(node.Claim, batch, ct);
         foreach (var claim in claimed)
         {
             var run = running.Add(claim.Job.Id, claim.Job.Attempt, claim.CpuIds.Length);

@@ -24,6 +24,10 @@ public sealed class NodeAgent(
     public string Name => options.Value.NodeName;
     public int[] CoreIds { get; private set; } = [];
     public int Cpus => CoreIds.Length;
+    public long MemoryMb { get; private set; }
+
+    /// <summary>What a claim needs to know about this node; the instance id is the fencing token.</summary>
+    public NodeClaim Claim => new(Name, InstanceId, options.Value.Partition, CoreIds, MemoryMb);
 
     /// <summary>True once another instance owns this node: stop claiming and leave.</summary>
     public bool Fenced => _fenced;
@@ -36,11 +40,12 @@ public sealed class NodeAgent(
         var o = options.Value;
         var allowed = MachineInfo.AllowedCores();
         CoreIds = allowed.Take(Math.Clamp(o.Cpus ?? allowed.Count, 1, allowed.Count)).ToArray();
+        MemoryMb = o.MemoryMb ?? MachineInfo.MemoryMb();
         var now = DateTime.UtcNow;
         await nodes.RegisterAsync(new Node
         {
             Name = Name, Partition = o.Partition, Cpus = CoreIds.Length, CoreIds = CoreIds,
-            MemoryMb = o.MemoryMb ?? MachineInfo.MemoryMb(), State = NodeState.Up, InstanceId = InstanceId,
+            MemoryMb = MemoryMb, State = NodeState.Up, InstanceId = InstanceId,
             BootId = probe.BootId, RegisteredAt = now, LastHeartbeat = now,
         }, ct);
         await nodes.HeartbeatAsync(Name, InstanceId, ct); // the database's clock from here on

@@ -25,7 +25,7 @@ public sealed class CliWrapLauncher : IProcessLauncher
         var command = Cli.Wrap("setsid")
             .WithArguments([
                 "taskset", "-c", string.Join(',', request.CpuIds),
-                "bash", "-c", Wrapper.Script, "conductor-job",
+                "bash", "-c", Wrapper.Script, files.ScriptPath,
                 files.Directory, files.StdoutPath, files.StderrPath, files.WorkDir,
             ])
             .WithWorkingDirectory(files.Directory)

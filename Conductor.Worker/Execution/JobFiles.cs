@@ -25,6 +25,9 @@ public sealed class JobFiles(string dataDir, Job job)
         File.Delete(PidPath);
         File.Delete(ExitStatusPath);
         await File.WriteAllTextAsync(ScriptPath, job.Script, ct);
+        // Executable, so a script with its own interpreter line (#!/usr/bin/env python3) runs as such.
+        File.SetUnixFileMode(ScriptPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                                         | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         System.IO.Directory.CreateDirectory(WorkDir);
     }
 

@@ -5,28 +5,37 @@ namespace Conductor.Worker.Execution;
 /// 1. detaches its own stdio from the worker (a dead worker's broken pipe must not kill it);
 /// 2. writes "pid start-ticks boot-id" to the pid file, read from /proc without forking, so
 ///    recovery can find and verify the process even if the worker died before recording it;
-/// 3. runs the script with its output going straight to the files;
+/// 3. runs the script with its output going straight to the files: a bash (or sh) script in a
+///    forked subshell of this shell — no second exec of bash, which is most of the cost of a
+///    short job — and a script with another interpreter line (#!/usr/bin/env python3) directly;
 /// 4. writes the script's exit status (as bash reports it, 128+n for a signal) to exit_status.
 /// SIGTERM to the group reaches the script; the wrapper's trap only delays the wrapper until the
-/// script has gone, so the status is still written. SIGKILL leaves no status: the worker, or
-/// recovery, records that case itself.
-/// Arguments: $1 job dir, $2 stdout file, $3 stderr file, $4 working directory.
+/// script has gone, so the status is still written (the subshell resets the trap to the default).
+/// SIGKILL leaves no status: the worker, or recovery, records that case itself.
+/// Arguments: $0 the script, $1 job dir, $2 stdout file, $3 stderr file, $4 working directory.
+/// The wrapper's own variables are prefixed and unset before the script runs.
 /// </summary>
 public static class Wrapper
 {
     public const string Script = """
-        jobdir=$1 out=$2 err=$3 wd=$4
-        exec </dev/null >>"$jobdir/wrapper.log" 2>&1
+        __cj_dir=$1 __cj_out=$2 __cj_err=$3 __cj_wd=$4
+        exec </dev/null >>"$__cj_dir/wrapper.log" 2>&1
         trap ':' TERM INT HUP
-        read -r stat </proc/$$/stat
-        rest=${stat##*) }
-        set -f -- $rest
-        read -r boot </proc/sys/kernel/random/boot_id
-        echo "$$ ${20} $boot" >"$jobdir/pid"
-        cd -- "$wd" || { echo 1 >"$jobdir/exit_status"; exit 1; }
-        bash "$jobdir/script.sh" >"$out" 2>"$err"
-        rc=$?
-        echo "$rc" >"$jobdir/exit_status"
-        exit "$rc"
+        read -r __cj_stat </proc/$$/stat
+        set -f -- ${__cj_stat##*) }
+        read -r __cj_boot </proc/sys/kernel/random/boot_id
+        echo "$$ ${20} $__cj_boot" >"$__cj_dir/pid"
+        set +f --
+        cd -- "$__cj_wd" || { echo 1 >"$__cj_dir/exit_status"; exit 1; }
+        __cj_first=
+        read -r __cj_first <"$0"
+        if [[ $__cj_first == '#!'* && $__cj_first != *bash* && $__cj_first != *'/sh'* ]]; then
+            "$0" >"$__cj_out" 2>"$__cj_err"
+        else
+            ( trap - TERM INT HUP; unset __cj_dir __cj_out __cj_err __cj_wd __cj_stat __cj_boot __cj_first; . "$0" ) >"$__cj_out" 2>"$__cj_err"
+        fi
+        __cj_rc=$?
+        echo "$__cj_rc" >"$__cj_dir/exit_status"
+        exit "$__cj_rc"
         """;
 }

@@ -50,16 +50,20 @@ public static class Seed
                    (ARRAY['COMPLETED','FAILED','CANCELLED'])[1 + g % 3], 'None',
                    now() - interval '40 days' + g * interval '1 second', now() - interval '40 days', now() - interval '40 days',
                    now() - interval '39 days', 1, false, 'old-node', NULL, NULL, NULL, 0
-            FROM generate_series(1, $1) g;
+            FROM generate_series(1, $1) g
+            """);
+        cmd.Parameters.AddWithValue(finished);
+        cmd.CommandTimeout = 900;
+        await cmd.ExecuteNonQueryAsync();
+        await using var pendingCmd = db.CreateCommand($$"""
             INSERT INTO jobs ({{Columns}})
             SELECT 'p' || g, 'acct' || (g % 50), 'default', 1, 1, 1, 1, '{}', false, 1 + g % 20, 'true',
                    'PENDING', 'Priority', now(), now(), NULL, NULL, 0, false, NULL, NULL, NULL, NULL, NULL
-            FROM generate_series(1, $2) g;
+            FROM generate_series(1, $1) g
             """);
-        cmd.Parameters.AddWithValue(finished);
-        cmd.Parameters.AddWithValue(pending);
-        cmd.CommandTimeout = 900;
-        await cmd.ExecuteNonQueryAsync();
+        pendingCmd.Parameters.AddWithValue(pending);
+        pendingCmd.CommandTimeout = 900;
+        await pendingCmd.ExecuteNonQueryAsync();
         await using var analyze = db.CreateCommand("VACUUM ANALYZE jobs");
         analyze.CommandTimeout = 900;
         await analyze.ExecuteNonQueryAsync();

@@ -60,7 +60,7 @@ public static class Scale
             for (var i = 0; i < 120; i++)
             {
                 var sw = Stopwatch.StartNew();
-                var claimed = await store.ClaimAsync("claim-node", instance, 32, CancellationToken.None);
+                var claimed = await store.ClaimAsync(new NodeClaim("claim-node", instance, "default", [0, 1], 4096), 32, CancellationToken.None);
                 times.Add(sw.Elapsed.TotalMilliseconds);
                 foreach (var c in claimed)
                     await store.TransitionAsync(new Transition(c.Job.Id, JobState.Running, JobState.Completed, JobReason.None), CancellationToken.None);

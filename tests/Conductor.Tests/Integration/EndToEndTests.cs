@@ -39,6 +39,27 @@ public sealed class EndToEndTests(ClusterFixture cluster) : IClassFixture<Cluste
     }
 
     [Fact]
+    public async Task ScriptWithAnotherInterpreterLine_RunsWithThatInterpreter()
+    {
+        var id = await Client.SubmitAsync("#!/usr/bin/awk -f\nBEGIN { print \"from awk\"; exit 4 }\n");
+
+        var job = await Client.WaitForFinishAsync(id);
+
+        job["job_log"]!["stdout"]!.GetValue<string>().Should().Be("from awk\n");
+        job["detail"]!["exit_code"]!.GetValue<string>().Should().Be("4:0");
+    }
+
+    [Fact]
+    public async Task BashScript_SeesItsArgumentsEmpty_AndNoneOfTheWrapperVariables()
+    {
+        var id = await Client.SubmitAsync("echo \"args=$# ${__cj_dir-none} ${__cj_out-none}\"\nexit 0\n");
+
+        var job = await Client.WaitForFinishAsync(id);
+
+        job["job_log"]!["stdout"]!.GetValue<string>().Should().Be("args=0 none none\n");
+    }
+
+    [Fact]
     public async Task JobSeesExactlyItsOwnCores()
     {
         var id = await Client.SubmitAsync("nproc; echo $CONDUCTOR_CPUS $SLURM_CPUS_ON_NODE", new { cpus_per_task = 2 });
