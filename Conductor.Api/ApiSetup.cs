@@ -3,6 +3,7 @@ using Conductor.Api.Health;
 using Conductor.Api.Jobs;
 using Conductor.Api.Messaging;
 using Conductor.Api.Nodes;
+using Conductor.Api.Stats;
 using Conductor.Core.Storage;
 using Conductor.Hosting;
 using Microsoft.AspNetCore.Hosting;
@@ -34,6 +35,7 @@ public static class ApiSetup
         services.AddSingleton(new RedisConnection(builder.Configuration.GetConnectionString("Redis") ?? "127.0.0.1:6379"));
         services.AddSingleton<WakeUpPublisher>();
         services.AddSingleton<ClusterCapacity>();
+        services.AddConductorStats();
         return builder;
     }
 
@@ -50,6 +52,9 @@ public static class ApiSetup
 
         app.MapGet("/nodes", NodesEndpoint.Handle);
         app.MapGet("/health", HealthEndpoint.Handle);
+        app.MapGet("/stats", StatsEndpoint.Handle);
+        app.MapGet("/dashboard", DashboardEndpoint.Handle);
+        app.MapGet("/metrics", MetricsEndpoint.Handle);
         return app;
     }
 

@@ -86,6 +86,18 @@ public sealed class ClusterStatistics(NpgsqlDataSource db)
             r.IsDBNull(3) ? null : r.GetDouble(3), r.IsDBNull(4) ? null : r.GetDouble(4));
     }
 
+    /// <summary>Finished jobs still in the table, by how and why they ended (cleanup makes these go down).</summary>
+    public async Task<IReadOnlyList<(string State, string Reason, long Count)>> FinishedByReasonAsync(CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var cmd = conn.Command(
+            "SELECT state, reason, count(*) FROM jobs WHERE state IN ('COMPLETED', 'FAILED', 'CANCELLED') GROUP BY state, reason ORDER BY 1, 2");
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var rows = new List<(string, string, long)>();
+        while (await r.ReadAsync(ct)) rows.Add((r.GetString(0), r.GetString(1), r.GetInt64(2)));
+        return rows;
+    }
+
     private static async Task<T> ScalarAsync<T>(NpgsqlConnection conn, string sql, CancellationToken ct)
     {
         await using var cmd = conn.Command(sql);
