@@ -3,6 +3,7 @@ using Conductor.Api.Health;
 using Conductor.Api.Jobs;
 using Conductor.Api.Messaging;
 using Conductor.Api.Nodes;
+using Conductor.Api.Stats;
 using Conductor.Core.Storage;
 using Conductor.Hosting;
 using Microsoft.AspNetCore.Hosting;
@@ -35,6 +36,7 @@ public static class ApiSetup
         services.AddSingleton<WakeUpPublisher>();
         services.AddSingleton<ClusterCapacity>();
         services.AddHostedService<DeadNodeMonitor>();
+        services.AddConductorStats();
         return builder;
     }
 
@@ -51,6 +53,9 @@ public static class ApiSetup
 
         app.MapGet("/nodes", NodesEndpoint.Handle);
         app.MapGet("/health", HealthEndpoint.Handle);
+        app.MapGet("/stats", StatsEndpoint.Handle);
+        app.MapGet("/dashboard", DashboardEndpoint.Handle);
+        app.MapGet("/metrics", MetricsEndpoint.Handle);
         return app;
     }
 

@@ -1,13 +1,22 @@
+using Conductor.Worker.Operations;
 using Microsoft.Extensions.Hosting;
 
 namespace Conductor.Worker;
 
 public static class WorkerProgram
 {
-    public static async Task Main(string[] args)
+    /// <summary>
+    /// Runs the worker host, or, when the first argument names an operations command
+    /// (<c>health-check</c>, <c>cleanup</c>), that command and its exit code.
+    /// </summary>
+    public static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && OperationsCommands.Find(args[0]) is { } command)
+            return await OperationsCommands.RunAsync(command, args[1..]);
+
         var builder = Host.CreateApplicationBuilder(args);
         builder.AddConductorWorker();
         await builder.Build().RunAsync();
+        return 0;
     }
 }

@@ -1,4 +1,5 @@
 using Conductor.Api.Messaging;
+using Conductor.Api.Stats;
 using Conductor.Core.Jobs;
 using Conductor.Core.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -13,7 +14,7 @@ internal static class SubmitEndpoint
 
     public static async Task<Results<Created<Response>, ValidationProblem>> Handle(
         HttpRequest request, JobStore jobs, ClusterCapacity capacity, WakeUpPublisher wakeUps,
-        IOptions<ApiOptions> options, CancellationToken ct)
+        IOptions<ApiOptions> options, ConductorMetrics metrics, CancellationToken ct)
     {
         var errors = new FieldErrors();
         using var body = await RequestBody.ReadAsync(request, options.Value.EffectiveMaxBodyBytes, errors, ct);
@@ -28,6 +29,7 @@ internal static class SubmitEndpoint
         if (key.Length > 0) spec = spec with { IdempotencyKey = key };
 
         var ids = await jobs.SubmitAsync([spec], ct);
+        metrics.Submitted.Inc();
         wakeUps.Submitted(spec.Partition);
         var id = ids[0].ToString(System.Globalization.CultureInfo.InvariantCulture);
         return TypedResults.Created($"/jobs/query/{id}", new Response(id));
