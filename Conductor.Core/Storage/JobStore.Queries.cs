@@ -44,11 +44,31 @@ public sealed partial class JobStore
         return await ctx.JobEvents.AsNoTracking().Where(e => e.JobId == jobId).OrderBy(e => e.Id).ToListAsync(ct);
     }
 
-    /// <summary>The RUNNING jobs a node holds, as recovery and the watchdog see them.</summary>
+    /// <summary>
+    /// The RUNNING jobs a node holds, as recovery sees them: everything but the script and the
+    /// environment (a node may hold thousands of jobs with megabyte scripts).
+    /// </summary>
     public async Task<IReadOnlyList<Job>> RunningOnNodeAsync(string node, CancellationToken ct)
     {
         await using var ctx = await ContextAsync(ct);
-        return await ctx.Jobs.AsNoTracking().Where(j => j.Node == node && j.State == JobState.Running).ToListAsync(ct);
+        return await ctx.Jobs.AsNoTracking().Where(j => j.Node == node && j.State == JobState.Running)
+            .Select(j => new Job
+            {
+                Id = j.Id, Name = j.Name, Account = j.Account, Partition = j.Partition, Cpus = j.Cpus, MemoryMb = j.MemoryMb,
+                TimeLimitSeconds = j.TimeLimitSeconds, WorkDir = j.WorkDir, StandardOutput = j.StandardOutput,
+                StandardError = j.StandardError, State = j.State, Reason = j.Reason, SubmitTime = j.SubmitTime,
+                StartTime = j.StartTime, Attempt = j.Attempt, CancelRequested = j.CancelRequested, Node = j.Node,
+                Pid = j.Pid, ProcessStartTicks = j.ProcessStartTicks, BootId = j.BootId,
+            })
+            .ToListAsync(ct);
+    }
+
+    /// <summary>Cores held by each active allocation on a node, by job id.</summary>
+    public async Task<Dictionary<long, int>> ActiveCoresByJobAsync(string node, CancellationToken ct)
+    {
+        await using var ctx = await ContextAsync(ct);
+        return await ctx.Allocations.Where(a => a.Node == node && a.ReleasedAt == null)
+            .ToDictionaryAsync(a => a.JobId, a => a.Cpus, ct);
     }
 
     /// <summary>Ids of this node's RUNNING jobs whose cancel was requested.</summary>

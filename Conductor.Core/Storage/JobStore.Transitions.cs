@@ -12,44 +12,56 @@ public sealed partial class JobStore
     /// or none. Returns false when the job was not in <see cref="Transition.From"/> any more —
     /// a lost race is a normal outcome, not an error.
     /// </summary>
-    public async Task<bool> TransitionAsync(Transition t, CancellationToken ct)
+    public async Task<bool> TransitionAsync(Transition t, CancellationToken ct) =>
+        (await TransitionManyAsync([t], ct)).Count == 1;
+
+    /// <summary>
+    /// The same compare-and-set for many jobs in one statement (recovery settles thousands at
+    /// once). Each row moves only from its own expected state (and attempt); returns the ids moved.
+    /// </summary>
+    public async Task<IReadOnlyList<long>> TransitionManyAsync(IReadOnlyList<Transition> transitions, CancellationToken ct)
     {
-        JobTransitions.EnsureAllowed(t.From, t.To);
+        foreach (var t in transitions) JobTransitions.EnsureAllowed(t.From, t.To);
         const string sql = """
-            WITH moved AS (
-                UPDATE jobs SET
-                    state = @to, reason = @reason, error_msg = @error_msg,
-                    exit_code = CASE WHEN @requeue THEN NULL ELSE COALESCE(@exit_code, exit_code) END,
-                    end_time = CASE WHEN @terminal THEN now() ELSE end_time END,
-                    node = CASE WHEN @requeue THEN NULL ELSE node END,
-                    pid = CASE WHEN @requeue THEN NULL ELSE pid END,
-                    process_start_ticks = CASE WHEN @requeue THEN NULL ELSE process_start_ticks END,
-                    start_time = CASE WHEN @requeue THEN NULL ELSE start_time END,
-                    attempt = CASE WHEN @requeue THEN attempt - 1 ELSE attempt END
-                WHERE id = @id AND state = @from AND (@attempt::int IS NULL OR attempt = @attempt)
-                RETURNING id),
+            WITH t AS (
+                SELECT * FROM unnest(@ids, @froms, @tos, @reasons, @msgs, @exits, @attempts, @nodes)
+                    AS t(id, from_state, to_state, reason, msg, exit_code, attempt, node)),
+            moved AS (
+                UPDATE jobs j SET
+                    state = t.to_state, reason = t.reason, error_msg = t.msg,
+                    exit_code = CASE WHEN t.to_state = 'PENDING' THEN NULL ELSE COALESCE(t.exit_code, j.exit_code) END,
+                    end_time = CASE WHEN t.to_state IN ('COMPLETED', 'FAILED', 'CANCELLED') THEN now() ELSE j.end_time END,
+                    node = CASE WHEN t.to_state = 'PENDING' THEN NULL ELSE j.node END,
+                    pid = CASE WHEN t.to_state = 'PENDING' THEN NULL ELSE j.pid END,
+                    process_start_ticks = CASE WHEN t.to_state = 'PENDING' THEN NULL ELSE j.process_start_ticks END,
+                    start_time = CASE WHEN t.to_state = 'PENDING' THEN NULL ELSE j.start_time END,
+                    attempt = CASE WHEN t.to_state = 'PENDING' THEN j.attempt - 1 ELSE j.attempt END
+                FROM t
+                WHERE j.id = t.id AND j.state = t.from_state AND (t.attempt IS NULL OR j.attempt = t.attempt)
+                RETURNING j.id, t.from_state, t.to_state, t.reason, t.node),
             ev AS (
                 INSERT INTO job_events (job_id, from_state, to_state, reason, at, node)
-                SELECT id, @from, @to, @reason, now(), @node FROM moved),
+                SELECT id, from_state, to_state, reason, now(), node FROM moved),
             released AS (
+                -- Every legal move out of RUNNING ends the allocation; PENDING jobs hold none.
                 UPDATE allocations SET released_at = now()
-                WHERE (@terminal OR @requeue) AND job_id = @id AND released_at IS NULL
-                  AND EXISTS (SELECT 1 FROM moved))
-            SELECT count(*)::int FROM moved
+                WHERE released_at IS NULL AND job_id IN (SELECT id FROM moved WHERE from_state = 'RUNNING'))
+            SELECT id FROM moved
             """;
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var cmd = conn.Command(sql,
-            P("id", NpgsqlDbType.Bigint, t.JobId),
-            P("from", NpgsqlDbType.Varchar, t.From.ToWire()),
-            P("to", NpgsqlDbType.Varchar, t.To.ToWire()),
-            P("reason", NpgsqlDbType.Varchar, t.Reason),
-            P("error_msg", NpgsqlDbType.Text, t.ErrorMsg),
-            P("exit_code", NpgsqlDbType.Integer, t.ExitCode),
-            P("attempt", NpgsqlDbType.Integer, t.Attempt),
-            P("node", NpgsqlDbType.Varchar, t.Node),
-            P("terminal", NpgsqlDbType.Boolean, t.To.IsTerminal()),
-            P("requeue", NpgsqlDbType.Boolean, t.To == JobState.Pending));
-        return (int)(await cmd.ExecuteScalarAsync(ct))! == 1;
+            P("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint, transitions.Select(t => t.JobId).ToArray()),
+            P("froms", NpgsqlDbType.Array | NpgsqlDbType.Varchar, transitions.Select(t => t.From.ToWire()).ToArray()),
+            P("tos", NpgsqlDbType.Array | NpgsqlDbType.Varchar, transitions.Select(t => t.To.ToWire()).ToArray()),
+            P("reasons", NpgsqlDbType.Array | NpgsqlDbType.Varchar, transitions.Select(t => t.Reason).ToArray()),
+            P("msgs", NpgsqlDbType.Array | NpgsqlDbType.Text, transitions.Select(t => t.ErrorMsg).ToArray()),
+            P("exits", NpgsqlDbType.Array | NpgsqlDbType.Integer, transitions.Select(t => t.ExitCode).ToArray()),
+            P("attempts", NpgsqlDbType.Array | NpgsqlDbType.Integer, transitions.Select(t => t.Attempt).ToArray()),
+            P("nodes", NpgsqlDbType.Array | NpgsqlDbType.Varchar, transitions.Select(t => t.Node).ToArray()));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var moved = new List<long>(transitions.Count);
+        while (await r.ReadAsync(ct)) moved.Add(r.GetInt64(0));
+        return moved;
     }
 
     /// <summary>

@@ -44,6 +44,7 @@ public sealed class JobFiles(string dataDir, Job job)
 
     private static string? ReadFirstLine(string path)
     {
+        if (!File.Exists(path)) return null; // the common case in recovery: no exception per job
         try
         {
             var text = File.ReadAllText(path).Trim();

@@ -8,25 +8,34 @@ using Microsoft.Extensions.Options;
 namespace Conductor.Worker.Recovery;
 
 /// <summary>
-/// The named step that runs when a worker starts, before it claims anything: settle every
-/// RUNNING job this node holds according to <see cref="RecoveryRules"/>, then release any
-/// allocation still held by a finished job. Idempotent: a second run finds nothing to change
-/// (adopted jobs stay RUNNING and are adopted again by the next process). Logs counts.
+/// The named step that runs when a worker starts, before it claims anything: kill survivors of
+/// jobs failed as NodeFail (fencing), settle every RUNNING job this node holds according to
+/// <see cref="RecoveryRules"/>, then release any allocation still held by a finished job.
+/// Idempotent: a second run finds nothing to change (adopted jobs stay RUNNING and are adopted
+/// again by the next process). Settled jobs are written in batches of compare-and-set moves,
+/// so ten thousand orphans cost a handful of statements. Logs counts.
 /// </summary>
 public sealed class StartupRecovery(
     JobStore store, IProcessProbe probe, JobSupervisor supervisor, RunningJobs running, StoreRetry retry,
     IOptions<WorkerOptions> options, ILogger<StartupRecovery> log)
 {
+    private const int BatchSize = 1000;
+
     public async Task RecoverAsync(string node, CancellationToken ct)
     {
         var survivors = await KillNodeFailSurvivorsAsync(node);
-        var counts = Enum.GetValues<RecoveryAction>().ToDictionary(a => a, _ => 0);
         var jobs = await retry.RunAsync("list running jobs", c => store.RunningOnNodeAsync(node, c));
+        var cores = await retry.RunAsync("list allocations", c => store.ActiveCoresByJobAsync(node, c));
+        var counts = Enum.GetValues<RecoveryAction>().ToDictionary(a => a, _ => 0);
+        var moves = new List<Transition>();
         foreach (var job in jobs)
         {
-            var action = await RecoverOneAsync(job, node, ct);
+            var (action, move) = await RecoverOneAsync(job, node, cores.GetValueOrDefault(job.Id, job.Cpus));
             counts[action]++;
+            if (move is not null) moves.Add(move);
         }
+        foreach (var chunk in moves.Chunk(BatchSize))
+            await retry.RunAsync("settle recovered jobs", c => store.TransitionManyAsync(chunk, c));
         var released = await retry.RunAsync("release leaked allocations", c => store.ReleaseLeakedAsync(node, c));
         log.LogInformation(
             "Recovery of {Node}: {Total} running jobs; adopted {Adopted}, cancelled {Cancelled}, finished {Finished}, orphaned {Orphaned}, requeued {Requeued}; {Released} leaked allocations released, {Survivors} survivors of NodeFail jobs killed",
@@ -52,14 +61,14 @@ public sealed class StartupRecovery(
         return killed;
     }
 
-    private async Task<RecoveryAction> RecoverOneAsync(Job job, string node, CancellationToken ct)
+    private async Task<(RecoveryAction, Transition?)> RecoverOneAsync(Job job, string node, int cores)
     {
         var files = new JobFiles(options.Value.DataDir, job);
         var identity = job.Pid is { } pid && job.ProcessStartTicks is { } ticks && job.BootId is { } boot
             ? (pid, ticks, boot)
             : files.ReadPidFile();
         var alive = identity is { } id && probe.IsSameProcess(id.Item1, id.Item2, id.Item3);
-        var exit = files.ReadExitStatus();
+        var exit = alive ? null : files.ReadExitStatus();
         var action = RecoveryRules.Decide(new RecoveryObservation(identity is not null, alive, exit, job.CancelRequested));
         log.LogInformation("Recovery of job {JobId}: pid {Pid}, alive {Alive}, exit status {ExitStatus} -> {Action}",
             job.Id, identity?.Item1, alive, exit, action);
@@ -70,40 +79,27 @@ public sealed class StartupRecovery(
             var record = new SpawnRecord(found.Item1, found.Item2, found.Item3, files.WorkDir, files.StdoutPath, files.StderrPath);
             await retry.RunAsync("record recovered pid", c => store.RecordSpawnAsync(job.Id, job.Attempt, record, c));
         }
-        switch (action)
+        if (action is RecoveryAction.Adopt or RecoveryAction.AdoptAndCancel)
         {
-            case RecoveryAction.Adopt or RecoveryAction.AdoptAndCancel:
-                await AdoptAsync(job, identity!.Value, action == RecoveryAction.AdoptAndCancel, ct);
-                break;
-            case RecoveryAction.FinishFromExitStatus:
-                await MoveAsync(job, exit == 0 ? JobState.Completed : JobState.Failed,
-                    exit == 0 ? JobReason.None : JobReason.NonZeroExitCode, exit, exit == 0 ? null : $"The script exited with status {exit}.", node);
-                break;
-            case RecoveryAction.FailOrphaned:
-                await MoveAsync(job, JobState.Failed, JobReason.Orphaned, null,
-                    "The worker exited abnormally while the job ran, and the job's process is gone without an exit status.", node);
-                break;
-            case RecoveryAction.Requeue:
-                await MoveAsync(job, JobState.Pending, JobReason.Requeued, null, null, node);
-                break;
-            case RecoveryAction.CancelNeverStarted:
-                await MoveAsync(job, JobState.Cancelled, JobReason.CancelledByUser, null, "Cancelled by user before it started.", node);
-                break;
+            var run = running.Add(job.Id, job.Attempt, cores);
+            if (action == RecoveryAction.AdoptAndCancel) run.RequestCancel();
+            _ = running.Track(run, supervisor.WatchAdoptedAsync(job, run, identity!.Value.Item1, identity.Value.Item2, identity.Value.Item3));
+            return (action, null);
         }
-        return action;
+        return (action, Settle(job, action, exit, node));
     }
 
-    private async Task AdoptAsync(Job job, (int Pid, long Ticks, string Boot) id, bool cancel, CancellationToken ct)
+    private static Transition Settle(Job job, RecoveryAction action, int? exit, string node)
     {
-        var run = running.Add(job.Id, job.Attempt, await CoresAsync(job, ct));
-        if (cancel) run.RequestCancel();
-        _ = running.Track(run, supervisor.WatchAdoptedAsync(job, run, id.Pid, id.Ticks, id.Boot));
+        var (to, reason, msg) = action switch
+        {
+            RecoveryAction.FinishFromExitStatus when exit == 0 => (JobState.Completed, JobReason.None, (string?)null),
+            RecoveryAction.FinishFromExitStatus => (JobState.Failed, JobReason.NonZeroExitCode, $"The script exited with status {exit}."),
+            RecoveryAction.FailOrphaned => (JobState.Failed, JobReason.Orphaned,
+                "The worker exited abnormally while the job ran, and the job's process is gone without an exit status."),
+            RecoveryAction.Requeue => (JobState.Pending, JobReason.Requeued, null),
+            _ => (JobState.Cancelled, JobReason.CancelledByUser, "Cancelled by user before it started."),
+        };
+        return new Transition(job.Id, JobState.Running, to, reason) { ExitCode = exit, ErrorMsg = msg, Attempt = job.Attempt, Node = node };
     }
-
-    private async Task<int> CoresAsync(Job job, CancellationToken ct) =>
-        (await store.GetLatestAllocationAsync(job.Id, ct))?.Cpus ?? job.Cpus;
-
-    private Task<bool> MoveAsync(Job job, JobState to, string reason, int? exit, string? msg, string node) =>
-        retry.RunAsync($"recover job {job.Id}", c => store.TransitionAsync(
-            new Transition(job.Id, JobState.Running, to, reason) { ExitCode = exit, ErrorMsg = msg, Attempt = job.Attempt, Node = node }, c));
 }
