@@ -1,4 +1,5 @@
 using Conductor.Core.Jobs;
+using Conductor.Core.Nodes;
 using Conductor.Core.Storage;
 
 namespace Conductor.Api.Jobs;
@@ -6,28 +7,41 @@ namespace Conductor.Api.Jobs;
 /// <summary>
 /// Refuses requests no registered node could ever run: an unknown partition, or more cores or
 /// memory than the largest node of the partition has. With no node registered yet, nothing
-/// is known and every request waits.
+/// is known and every request waits. The node list is cached for a moment (submits are hot);
+/// a request the cached list would refuse is checked again against a fresh one first, so a
+/// node that just registered is never missed.
 /// </summary>
-internal sealed class ClusterCapacity(NodeStore nodes)
+internal sealed class ClusterCapacity(NodeStore nodes, TimeProvider clock)
 {
+    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(2);
+    private (DateTimeOffset At, IReadOnlyList<Node> Nodes)? _cache;
+
     public async Task CheckAsync(JobSpec spec, string path, FieldErrors errors, CancellationToken ct)
     {
-        var all = await nodes.ListAsync(ct);
-        if (all.Count == 0) return;
+        var cached = _cache;
+        if (cached is { } c && clock.GetUtcNow() - c.At < CacheFor && Problem(spec, path, c.Nodes) is null) return;
+        var fresh = await nodes.ListAsync(ct);
+        _cache = (clock.GetUtcNow(), fresh);
+        if (Problem(spec, path, fresh) is { } problem) errors.Add(problem.Field, problem.Message);
+    }
+
+    private static (string Field, string Message)? Problem(JobSpec spec, string path, IReadOnlyList<Node> all)
+    {
+        if (all.Count == 0) return null;
         var inPartition = all.Where(n => n.Partition == spec.Partition).ToList();
         if (inPartition.Count == 0)
         {
             var known = string.Join(", ", all.Select(n => n.Partition).Distinct().Order());
-            errors.Add($"{path}.partition", $"Unknown partition '{spec.Partition}'. Known partitions: {known}.");
-            return;
+            return ($"{path}.partition", $"Unknown partition '{spec.Partition}'. Known partitions: {known}.");
         }
         var maxCpus = inPartition.Max(n => n.Cpus);
         if (spec.Cpus > maxCpus)
-            errors.Add($"{path}.cpus_per_task",
+            return ($"{path}.cpus_per_task",
                 $"The job asks for {spec.Cpus} cores (ntasks_per_node * cpus_per_task) but the largest node of partition '{spec.Partition}' has {maxCpus}.");
         var maxMemory = inPartition.Max(n => n.MemoryMb);
         if (spec.MemoryMb > maxMemory)
-            errors.Add($"{path}.memory_per_node",
+            return ($"{path}.memory_per_node",
                 $"The job asks for {spec.MemoryMb} MB but the largest node of partition '{spec.Partition}' has {maxMemory} MB.");
+        return null;
     }
 }

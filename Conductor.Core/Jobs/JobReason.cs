@@ -27,5 +27,6 @@ public static class JobReason
     public const string Expired = "Expired";
     public const string DependencyNeverSatisfied = "DependencyNeverSatisfied";
     public const string CancelledByUser = "CancelledByUser";
+    public const string OutOfMemory = "OutOfMemory";
     public const string Requeued = "Requeued";
 }

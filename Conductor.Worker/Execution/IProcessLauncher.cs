@@ -3,7 +3,8 @@ using CliWrap;
 namespace Conductor.Worker.Execution;
 
 /// <summary>What to start: the job's files, the cores to pin it to, and its environment.</summary>
-public sealed record LaunchRequest(JobFiles Files, IReadOnlyList<int> CpuIds, IReadOnlyDictionary<string, string?> Environment);
+/// <param name="MemoryCgroup">the job's memory cgroup directory, which the wrapper joins first; null for none</param>
+public sealed record LaunchRequest(JobFiles Files, IReadOnlyList<int> CpuIds, IReadOnlyDictionary<string, string?> Environment, string? MemoryCgroup);
 
 /// <summary>A started wrapper: its pid (= process group id) and its exit code once it ends.</summary>
 public sealed record LaunchedProcess(int Pid, Task<int> Exited);
@@ -26,7 +27,7 @@ public sealed class CliWrapLauncher : IProcessLauncher
             .WithArguments([
                 "taskset", "-c", string.Join(',', request.CpuIds),
                 "bash", "-c", Wrapper.Script, files.ScriptPath,
-                files.Directory, files.StdoutPath, files.StderrPath, files.WorkDir,
+                files.Directory, files.StdoutPath, files.StderrPath, files.WorkDir, request.MemoryCgroup ?? "",
             ])
             .WithWorkingDirectory(files.Directory)
             .WithEnvironmentVariables(request.Environment)

@@ -22,7 +22,7 @@ namespace Conductor.Worker.Execution;
 /// spawned at most once per attempt.
 /// </summary>
 public sealed class JobSupervisor(
-    JobStore store, IProcessLauncher launcher, IProcessProbe probe, StoreRetry retry,
+    JobStore store, IProcessLauncher launcher, IProcessProbe probe, MemoryCgroups cgroups, StoreRetry retry,
     IOptions<WorkerOptions> options, ILogger<JobSupervisor> log)
 {
     private WorkerOptions Options => options.Value;
@@ -41,7 +41,8 @@ public sealed class JobSupervisor(
                 return;
             }
             await files.PrepareAsync(stopping);
-            process = launcher.Launch(new LaunchRequest(files, claim.CpuIds, JobEnvironment.Build(job, Options.NodeName, claim.CpuIds, files)));
+            var cgroup = cgroups.Create(job.Id, run.Attempt, job.MemoryMb);
+            process = launcher.Launch(new LaunchRequest(files, claim.CpuIds, JobEnvironment.Build(job, Options.NodeName, claim.CpuIds, files), cgroup));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or System.ComponentModel.Win32Exception)
         {
@@ -84,12 +85,14 @@ public sealed class JobSupervisor(
         ProcessGroups.Kill(pid); // leftovers the script left in its session (background children)
         CrashPoints.Hit(CrashPoints.BeforeFinish);
         var code = files.ReadExitStatus() ?? childCode ?? (cause == StopCause.None ? null : 137);
+        if (cause == StopCause.None && cgroups.OomKilled(job.Id, run.Attempt)) cause = StopCause.OutOfMemory;
+        cgroups.Remove(job.Id, run.Attempt);
         var (state, reason, msg) = Outcome(cause, code, job);
         await FinishAsync(job, run, state, reason, code, msg);
         CrashPoints.Hit(CrashPoints.AfterFinish);
     }
 
-    private enum StopCause { None, Cancel, TimeLimit, Shutdown }
+    private enum StopCause { None, Cancel, TimeLimit, Shutdown, OutOfMemory }
 
     private static async Task<StopCause> WaitForEndAsync(Job job, RunningJob run, Task exited)
     {
@@ -121,6 +124,7 @@ public sealed class JobSupervisor(
     {
         StopCause.Cancel => (JobState.Cancelled, JobReason.CancelledByUser, "Cancelled by user."),
         StopCause.Shutdown => (JobState.Failed, JobReason.WorkerShutdown, "The worker shut down and was configured to kill its jobs."),
+        StopCause.OutOfMemory => (JobState.Failed, JobReason.OutOfMemory, $"The job exceeded its memory of {job.MemoryMb} MB and was killed."),
         StopCause.TimeLimit => (JobState.Failed, JobReason.TimeLimit, $"Time limit of {SlurmTime.FormatElapsed(TimeSpan.FromSeconds(job.TimeLimitSeconds ?? 0))} reached; the job was stopped."),
         _ when code == 0 => (JobState.Completed, JobReason.None, null),
         _ when code is null => (JobState.Failed, JobReason.NonZeroExitCode, "The job's process ended without an exit status (killed from outside?)."),

@@ -12,7 +12,8 @@ namespace Conductor.Worker.Execution;
 /// SIGTERM to the group reaches the script; the wrapper's trap only delays the wrapper until the
 /// script has gone, so the status is still written (the subshell resets the trap to the default).
 /// SIGKILL leaves no status: the worker, or recovery, records that case itself.
-/// Arguments: $0 the script, $1 job dir, $2 stdout file, $3 stderr file, $4 working directory.
+/// Arguments: $0 the script, $1 job dir, $2 stdout file, $3 stderr file, $4 working directory,
+/// $5 the memory cgroup to join first (empty for none), so every descendant is inside it.
 /// The wrapper's own variables are prefixed and unset before the script runs.
 /// </summary>
 public static class Wrapper
@@ -20,6 +21,7 @@ public static class Wrapper
     public const string Script = """
         __cj_dir=$1 __cj_out=$2 __cj_err=$3 __cj_wd=$4
         exec </dev/null >>"$__cj_dir/wrapper.log" 2>&1
+        [[ -z $5 ]] || echo $$ >"$5/cgroup.procs" || echo "could not join memory cgroup $5"
         trap ':' TERM INT HUP
         read -r __cj_stat </proc/$$/stat
         set -f -- ${__cj_stat##*) }

@@ -16,7 +16,7 @@ namespace Conductor.Worker.Recovery;
 /// so ten thousand orphans cost a handful of statements. Logs counts.
 /// </summary>
 public sealed class StartupRecovery(
-    JobStore store, IProcessProbe probe, JobSupervisor supervisor, RunningJobs running, StoreRetry retry,
+    JobStore store, IProcessProbe probe, MemoryCgroups cgroups, JobSupervisor supervisor, RunningJobs running, StoreRetry retry,
     IOptions<WorkerOptions> options, ILogger<StartupRecovery> log)
 {
     private const int BatchSize = 1000;
@@ -86,13 +86,16 @@ public sealed class StartupRecovery(
             _ = running.Track(run, supervisor.WatchAdoptedAsync(job, run, identity!.Value.Item1, identity.Value.Item2, identity.Value.Item3));
             return (action, null);
         }
-        return (action, Settle(job, action, exit, node));
+        var oom = action is RecoveryAction.FinishFromExitStatus or RecoveryAction.FailOrphaned && cgroups.OomKilled(job.Id, job.Attempt);
+        cgroups.Remove(job.Id, job.Attempt);
+        return (action, Settle(job, action, exit, oom, node));
     }
 
-    private static Transition Settle(Job job, RecoveryAction action, int? exit, string node)
+    private static Transition Settle(Job job, RecoveryAction action, int? exit, bool oom, string node)
     {
         var (to, reason, msg) = action switch
         {
+            _ when oom => (JobState.Failed, JobReason.OutOfMemory, $"The job exceeded its memory of {job.MemoryMb} MB and was killed."),
             RecoveryAction.FinishFromExitStatus when exit == 0 => (JobState.Completed, JobReason.None, (string?)null),
             RecoveryAction.FinishFromExitStatus => (JobState.Failed, JobReason.NonZeroExitCode, $"The script exited with status {exit}."),
             RecoveryAction.FailOrphaned => (JobState.Failed, JobReason.Orphaned,

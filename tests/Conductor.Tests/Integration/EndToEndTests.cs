@@ -60,6 +60,19 @@ public sealed class EndToEndTests(ClusterFixture cluster) : IClassFixture<Cluste
     }
 
     [Fact]
+    public async Task JobOverItsMemory_IsKilled_AndReportedOutOfMemory()
+    {
+        // tail buffers an endless line: its memory grows until the job's cgroup limit stops it.
+        var id = await Client.SubmitAsync("echo before\ntail /dev/zero\necho after\n", new { memory_per_node = "64M" });
+
+        var job = await Client.WaitForFinishAsync(id, TimeSpan.FromSeconds(60));
+
+        ConductorClient.State(job).Should().Be("FAILED");
+        job["reason"]!.GetValue<string>().Should().Be("OutOfMemory", "the kernel killed it inside its 64 MB memory cgroup");
+        job["job_log"]!["stdout"]!.GetValue<string>().Should().StartWith("before\n");
+    }
+
+    [Fact]
     public async Task JobSeesExactlyItsOwnCores()
     {
         var id = await Client.SubmitAsync("nproc; echo $CONDUCTOR_CPUS $SLURM_CPUS_ON_NODE", new { cpus_per_task = 2 });
