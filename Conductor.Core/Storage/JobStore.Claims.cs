@@ -27,16 +27,16 @@ public sealed partial class JobStore
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var (owned, busy, busyMemory, exclusive, queue) = await ReadClaimStateAsync(conn, node, batch, ct);
-        if (!owned || busy.Count >= node.CoreIds.Length) return [];
-        var plan = CorePlanner.Plan(node.CoreIds, node.MemoryMb, busy, busyMemory, exclusive, queue);
+        var (owned, view, queue) = await ReadClaimStateAsync(conn, node, batch, ct);
+        if (!owned || view.BusyCores.Count >= node.CoreIds.Length) return [];
+        var plan = CorePlanner.Plan(view, queue, UtcNow);
         if (plan.Count == 0) return [];
         var claimed = await MoveToRunningAsync(conn, node.Name, plan, ct);
         await tx.CommitAsync(ct);
         return await LoadClaimedAsync(claimed, plan, ct);
     }
 
-    private static async Task<(bool Owned, HashSet<int> Busy, long BusyMemory, bool Exclusive, List<Candidate> Queue)> ReadClaimStateAsync(
+    private static async Task<(bool Owned, NodeView View, List<Candidate> Queue)> ReadClaimStateAsync(
         NpgsqlConnection conn, NodeClaim node, int batch, CancellationToken ct)
     {
         await using var cmd = new NpgsqlBatch(conn);
@@ -44,10 +44,13 @@ public sealed partial class JobStore
             "SELECT 1 FROM nodes WHERE name = @n AND instance_id = @i AND state = 'Up' FOR UPDATE",
             P("n", NpgsqlDbType.Varchar, node.Name), P("i", NpgsqlDbType.Uuid, node.InstanceId)));
         cmd.BatchCommands.Add(Batched(
-            "SELECT a.cpu_ids, a.memory_mb, j.exclusive FROM allocations a JOIN jobs j ON j.id = a.job_id WHERE a.node = @n AND a.released_at IS NULL",
+            """
+            SELECT a.cpu_ids, a.memory_mb, j.exclusive, j.start_time + make_interval(secs => j.time_limit_seconds)
+            FROM allocations a JOIN jobs j ON j.id = a.job_id WHERE a.node = @n AND a.released_at IS NULL
+            """,
             P("n", NpgsqlDbType.Varchar, node.Name)));
         cmd.BatchCommands.Add(Batched("""
-            SELECT id, cpus, memory_mb, exclusive FROM jobs
+            SELECT id, cpus, memory_mb, exclusive, time_limit_seconds FROM jobs
             WHERE state = 'PENDING' AND partition = @p AND eligible_time <= now() AND cpus <= @c AND memory_mb <= @m
             ORDER BY priority DESC, id
             LIMIT @l FOR UPDATE SKIP LOCKED
@@ -58,19 +61,22 @@ public sealed partial class JobStore
         var owned = await r.ReadAsync(ct); // no row: another instance owns this node, or it is DOWN
         await r.NextResultAsync(ct);
         var busy = new HashSet<int>();
+        var running = new List<RunningSlot>();
         long memory = 0;
         var exclusive = false;
         while (await r.ReadAsync(ct))
         {
-            busy.UnionWith(r.GetFieldValue<int[]>(0));
+            var cores = r.GetFieldValue<int[]>(0);
+            busy.UnionWith(cores);
             memory += r.GetInt64(1);
             exclusive |= r.GetBoolean(2);
+            running.Add(new RunningSlot(cores.Length, r.IsDBNull(3) ? null : r.GetDateTime(3)));
         }
         await r.NextResultAsync(ct);
         var queue = new List<Candidate>();
         while (await r.ReadAsync(ct))
-            queue.Add(new Candidate(r.GetInt64(0), r.GetInt32(1), r.GetInt64(2), r.GetBoolean(3)));
-        return (owned, busy, memory, exclusive, queue);
+            queue.Add(new Candidate(r.GetInt64(0), r.GetInt32(1), r.GetInt64(2), r.GetBoolean(3), r.IsDBNull(4) ? null : r.GetInt32(4)));
+        return (owned, new NodeView(node.CoreIds, node.MemoryMb, busy, memory, exclusive, running), queue);
     }
 
     private static async Task<List<long>> MoveToRunningAsync(NpgsqlConnection conn, string node, IReadOnlyList<Placement> plan, CancellationToken ct)
