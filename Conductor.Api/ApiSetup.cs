@@ -44,6 +44,7 @@ public static class ApiSetup
 
         var jobs = app.MapGroup("/jobs");
         jobs.MapPost("/submit", SubmitEndpoint.Handle);
+        jobs.MapPost("/submit/bulk", BulkSubmitEndpoint.Handle);
         jobs.MapGet("/query/{id}", QueryEndpoint.Handle);
         jobs.MapPost("/cancel/{id}", CancelEndpoint.Handle);
         jobs.MapGet("", ListEndpoint.Handle);

@@ -1,4 +1,5 @@
 using Conductor.Core.Jobs;
+using Conductor.Core.Nodes;
 using Conductor.Core.Storage;
 
 namespace Conductor.Api.Jobs;
@@ -10,9 +11,18 @@ namespace Conductor.Api.Jobs;
 /// </summary>
 internal sealed class ClusterCapacity(NodeStore nodes)
 {
-    public async Task CheckAsync(JobSpec spec, string path, FieldErrors errors, CancellationToken ct)
+    public async Task CheckAsync(JobSpec spec, string path, FieldErrors errors, CancellationToken ct) =>
+        Check(await nodes.ListAsync(ct), spec, path, errors);
+
+    /// <summary>Checks many specs against one read of the node table (a bulk submit).</summary>
+    public async Task CheckAllAsync(IReadOnlyList<JobSpec> specs, Func<int, string> path, FieldErrors errors, CancellationToken ct)
     {
         var all = await nodes.ListAsync(ct);
+        for (var i = 0; i < specs.Count; i++) Check(all, specs[i], path(i), errors);
+    }
+
+    private static void Check(IReadOnlyList<Node> all, JobSpec spec, string path, FieldErrors errors)
+    {
         if (all.Count == 0) return;
         var inPartition = all.Where(n => n.Partition == spec.Partition).ToList();
         if (inPartition.Count == 0)
