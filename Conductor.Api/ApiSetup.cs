@@ -48,6 +48,8 @@ public static class ApiSetup
         jobs.MapGet("/query/{id}", QueryEndpoint.Handle);
         jobs.MapPost("/cancel/{id}", CancelEndpoint.Handle);
         jobs.MapGet("", ListEndpoint.Handle);
+        jobs.MapGet("/{id}/events", EventsEndpoint.Handle);
+        jobs.MapPost("/resubmit/{id}", ResubmitEndpoint.Handle);
 
         app.MapGet("/nodes", NodesEndpoint.Handle);
         app.MapGet("/health", HealthEndpoint.Handle);

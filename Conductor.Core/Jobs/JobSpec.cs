@@ -20,6 +20,27 @@ public sealed record JobSpec
     public required string Script { get; init; }
     public string? IdempotencyKey { get; init; }
 
+    /// <summary>The spec a finished job was submitted with, for an explicit resubmit (no idempotency key).</summary>
+    public static JobSpec CopyOf(Job job) => new()
+    {
+        Name = job.Name,
+        Account = job.Account,
+        Partition = job.Partition,
+        NtasksPerNode = job.NtasksPerNode,
+        CpusPerTask = job.CpusPerTask,
+        MemoryMb = job.MemoryMb,
+        TimeLimitSeconds = job.TimeLimitSeconds,
+        Environment = new Dictionary<string, string>(job.Environment),
+        // The worker records the defaulted directory (<data>/jobs/<id>) as work_dir; the copy
+        // must get its own directory, not write into the old job's.
+        WorkDir = job.WorkDir is { } dir && dir.EndsWith($"/jobs/{job.Id}", StringComparison.Ordinal) ? null : job.WorkDir,
+        StandardOutput = job.StandardOutput,
+        StandardError = job.StandardError,
+        Exclusive = job.Exclusive,
+        Priority = job.Priority,
+        Script = job.Script,
+    };
+
     public Job ToJob(DateTime now) => new()
     {
         Name = Name,
