@@ -49,6 +49,7 @@ public static class ApiSetup
         jobs.MapPost("/cancel/{id}", CancelEndpoint.Handle);
         jobs.MapGet("", ListEndpoint.Handle);
         jobs.MapGet("/{id}/events", EventsEndpoint.Handle);
+        jobs.MapGet("/{id}/logs", LogsEndpoint.Handle);
         jobs.MapPost("/resubmit/{id}", ResubmitEndpoint.Handle);
 
         app.MapGet("/nodes", NodesEndpoint.Handle);
