@@ -30,6 +30,7 @@ internal static class BulkSubmitEndpoint
         var specs = Parse(body.RootElement, limits, errors);
         if (specs is null) return Problems.Invalid(errors);
         await capacity.CheckAllAsync(specs, i => $"[{i}].job", errors, ct);
+        await DependencyTargets.CheckAsync(jobs, specs, i => $"[{i}].job", errors, ct);
         if (errors.Any) return Problems.Invalid(errors);
 
         var ids = await jobs.SubmitAsync(specs, ct);

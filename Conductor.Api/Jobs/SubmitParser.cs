@@ -12,7 +12,7 @@ namespace Conductor.Api.Jobs;
 internal static partial class SubmitParser
 {
     // Conductor fields that a later release honours; refusing them beats silently ignoring them.
-    private static readonly string[] NotYetSupported = ["dependency", "begin_time", "max_retries", "retry_delay", "array"];
+    private static readonly string[] NotYetSupported = ["array"];
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvName();
@@ -78,7 +78,7 @@ internal static partial class SubmitParser
         };
         if ((long)spec.NtasksPerNode * spec.CpusPerTask > 4096)
             errors.Add($"{path}.cpus_per_task", "ntasks_per_node * cpus_per_task must be at most 4096.");
-        return spec;
+        return SchedulingFields.Parse(f, path, errors, spec);
     }
 
     private static long? ParseMemory(string? text, string field, FieldErrors errors)

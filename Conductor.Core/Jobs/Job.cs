@@ -24,6 +24,15 @@ public sealed class Job
     public string Script { get; set; } = "";
     public string? IdempotencyKey { get; set; }
 
+    /// <summary>The dependency as submitted (Slurm syntax); the edges live in job_dependencies.</summary>
+    public string? Dependency { get; set; }
+    public DateTime? BeginTime { get; set; }
+
+    /// <summary>How many times a failed attempt is run again; 0 = a failure is final.</summary>
+    public int MaxRetries { get; set; }
+    public int RetryDelaySeconds { get; set; }
+    public string RetryBackoff { get; set; } = RetryBackoffs.Fixed;
+
     public JobState State { get; set; } = JobState.Pending;
     public string Reason { get; set; } = JobReason.Priority;
     public string? ErrorMsg { get; set; }

@@ -19,8 +19,18 @@ public sealed record JobSpec
     public int Priority { get; init; } = 5;
     public required string Script { get; init; }
     public string? IdempotencyKey { get; init; }
+    public string? Dependency { get; init; }
+    public IReadOnlyList<(string Kind, long JobId)> Dependencies { get; init; } = [];
+    public DateTime? BeginTime { get; init; }
+    public int MaxRetries { get; init; }
+    public int RetryDelaySeconds { get; init; }
+    public string RetryBackoff { get; init; } = RetryBackoffs.Fixed;
 
-    /// <summary>The spec a finished job was submitted with, for an explicit resubmit (no idempotency key).</summary>
+    /// <summary>
+    /// The spec a finished job was submitted with, for an explicit resubmit: a person asks for it
+    /// to run now, so its dependencies and begin time (long since decided) are not copied; its
+    /// retry policy is.
+    /// </summary>
     public static JobSpec CopyOf(Job job) => new()
     {
         Name = job.Name,
@@ -39,6 +49,9 @@ public sealed record JobSpec
         Exclusive = job.Exclusive,
         Priority = job.Priority,
         Script = job.Script,
+        MaxRetries = job.MaxRetries,
+        RetryDelaySeconds = job.RetryDelaySeconds,
+        RetryBackoff = job.RetryBackoff,
     };
 
     public Job ToJob(DateTime now) => new()
@@ -59,9 +72,21 @@ public sealed record JobSpec
         Priority = Priority,
         Script = Script,
         IdempotencyKey = IdempotencyKey,
+        Dependency = Dependency,
+        BeginTime = BeginTime,
+        MaxRetries = MaxRetries,
+        RetryDelaySeconds = RetryDelaySeconds,
+        RetryBackoff = RetryBackoff,
         State = JobState.Pending,
-        Reason = JobReason.Priority,
+        Reason = Dependencies.Count > 0 ? JobReason.Dependency : BeginTime > now ? JobReason.BeginTime : JobReason.Priority,
         SubmitTime = now,
-        EligibleTime = now,
+        EligibleTime = BeginTime > now ? BeginTime.Value : now,
     };
+}
+
+/// <summary>How the pause before a retry grows: the same each time, or doubling with ±25 % jitter.</summary>
+public static class RetryBackoffs
+{
+    public const string Fixed = "fixed";
+    public const string Exponential = "exponential";
 }

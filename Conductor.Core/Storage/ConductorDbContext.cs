@@ -13,6 +13,7 @@ public sealed class ConductorDbContext(DbContextOptions<ConductorDbContext> opti
 {
     public DbSet<Job> Jobs => Set<Job>();
     public DbSet<JobEvent> JobEvents => Set<JobEvent>();
+    public DbSet<JobDependency> JobDependencies => Set<JobDependency>();
     public DbSet<Allocation> Allocations => Set<Allocation>();
     public DbSet<Node> Nodes => Set<Node>();
 
@@ -28,6 +29,8 @@ public sealed class ConductorDbContext(DbContextOptions<ConductorDbContext> opti
             job.Property(j => j.Partition).HasMaxLength(64);
             job.Property(j => j.Environment).HasColumnType("jsonb").HasConversion(JsonColumn.DictionaryConverter, JsonColumn.DictionaryComparer);
             job.Property(j => j.IdempotencyKey).HasMaxLength(200);
+            job.Property(j => j.Dependency).HasMaxLength(1024);
+            job.Property(j => j.RetryBackoff).HasMaxLength(16).HasDefaultValue(RetryBackoffs.Fixed);
             job.HasIndex(j => j.IdempotencyKey).IsUnique().HasFilter("idempotency_key IS NOT NULL");
             // The claim query: PENDING jobs of a partition by priority, then submit order.
             job.HasIndex(j => new { j.Partition, j.Priority, j.Id })
@@ -46,6 +49,15 @@ public sealed class ConductorDbContext(DbContextOptions<ConductorDbContext> opti
             ev.Property(e => e.ToState).HasConversion(StateConverter).HasMaxLength(16);
             ev.Property(e => e.Reason).HasMaxLength(64);
             ev.HasIndex(e => new { e.JobId, e.Id });
+        });
+
+        model.Entity<JobDependency>(dep =>
+        {
+            dep.ToTable("job_dependencies");
+            dep.HasKey(d => new { d.JobId, d.DependsOn, d.Kind });
+            dep.Property(d => d.Kind).HasMaxLength(16);
+            // "Who waits on this job": the never-satisfied sweep and the claim's anti-join.
+            dep.HasIndex(d => d.DependsOn);
         });
 
         model.Entity<Allocation>(alloc =>

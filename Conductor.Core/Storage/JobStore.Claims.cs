@@ -70,12 +70,15 @@ public sealed partial class JobStore
     private static async Task<List<Candidate>> LockCandidatesAsync(
         NpgsqlConnection conn, string partition, int nodeCpus, long nodeMemory, int batch, CancellationToken ct)
     {
-        await using var cmd = conn.Command("""
+        // Jobs still waiting for a dependency or their begin time are not candidates at all, so
+        // they neither start nor hold back the jobs behind them.
+        await using var cmd = conn.Command($"""
             SELECT id, cpus, memory_mb, exclusive FROM jobs
             WHERE state = 'PENDING' AND partition = @p AND eligible_time <= now()
               AND cpus <= @c AND memory_mb <= @m
+              AND NOT {DependencySql.Waiting("jobs")}
             ORDER BY priority DESC, id
-            LIMIT @l FOR UPDATE SKIP LOCKED
+            LIMIT @l FOR UPDATE OF jobs SKIP LOCKED
             """,
             P("p", NpgsqlDbType.Varchar, partition), P("c", NpgsqlDbType.Integer, nodeCpus),
             P("m", NpgsqlDbType.Bigint, nodeMemory), P("l", NpgsqlDbType.Integer, batch));

@@ -65,20 +65,26 @@ public sealed partial class JobStore
         return [.. ids];
     }
 
-    // The events CTE writes exactly one 'Submitted' row per inserted job, in the same statement.
+    // The deps CTE stores the dependency edges of every job;
+    // the events CTE writes exactly one 'Submitted' row per inserted job, in the same statement.
     private const string InsertSql = """
         WITH input AS (
             SELECT * FROM unnest(@id, @name, @account, @partition, @ntasks, @cpt, @cpus, @mem, @tl, @env, @wd,
-                                 @so, @se, @excl, @prio, @script, @key, @reason, @eligible)
-                AS i(id, name, account, partition, ntasks, cpt, cpus, mem, tl, env, wd, so, se, excl, prio, script, key, reason, eligible)),
+                                 @so, @se, @excl, @prio, @script, @key, @reason, @eligible, @dep, @begin, @retries, @delay, @backoff)
+                AS i(id, name, account, partition, ntasks, cpt, cpus, mem, tl, env, wd, so, se, excl, prio, script, key, reason,
+                     eligible, dep, begin_at, retries, delay, backoff)),
         ins AS (
             INSERT INTO jobs (id, name, account, partition, ntasks_per_node, cpus_per_task, cpus, memory_mb,
                 time_limit_seconds, environment, work_dir, standard_output, standard_error, exclusive, priority,
-                script, idempotency_key, state, reason, submit_time, eligible_time, attempt, cancel_requested)
+                script, idempotency_key, state, reason, submit_time, eligible_time, attempt, cancel_requested,
+                dependency, begin_time, max_retries, retry_delay_seconds, retry_backoff)
             SELECT id, name, account, partition, ntasks, cpt, cpus, mem, tl, env::jsonb, wd, so, se, excl, prio,
-                script, key, 'PENDING', reason, @now, eligible, 0, false
+                script, key, 'PENDING', reason, @now, eligible, 0, false, dep, begin_at, retries, delay, backoff
             FROM input
             RETURNING id),
+        deps AS (
+            INSERT INTO job_dependencies (job_id, depends_on, kind)
+            SELECT * FROM unnest(@dep_job, @dep_on, @dep_kind)),
         ev AS (
             INSERT INTO job_events (job_id, from_state, to_state, reason, at, node)
             SELECT id, NULL, 'PENDING', 'Submitted', @now, NULL FROM ins)
@@ -89,6 +95,7 @@ public sealed partial class JobStore
     {
         var jobs = specs.Select(s => s.ToJob(now)).ToArray();
         T[] Col<T>(Func<Job, T> pick) => jobs.Select(pick).ToArray();
+        var edges = specs.SelectMany((s, i) => s.Dependencies.Select(d => (Job: ids[i], On: d.JobId, d.Kind))).ToList();
         const NpgsqlDbType A = NpgsqlDbType.Array;
         return
         [
@@ -111,6 +118,14 @@ public sealed partial class JobStore
             P("key", A | NpgsqlDbType.Varchar, Col(j => j.IdempotencyKey)),
             P("reason", A | NpgsqlDbType.Varchar, Col(j => j.Reason)),
             P("eligible", A | NpgsqlDbType.TimestampTz, Col(j => j.EligibleTime)),
+            P("dep", A | NpgsqlDbType.Varchar, Col(j => j.Dependency)),
+            P("begin", A | NpgsqlDbType.TimestampTz, Col(j => j.BeginTime)),
+            P("retries", A | NpgsqlDbType.Integer, Col(j => j.MaxRetries)),
+            P("delay", A | NpgsqlDbType.Integer, Col(j => j.RetryDelaySeconds)),
+            P("backoff", A | NpgsqlDbType.Varchar, Col(j => j.RetryBackoff)),
+            P("dep_job", A | NpgsqlDbType.Bigint, edges.Select(e => e.Job).ToArray()),
+            P("dep_on", A | NpgsqlDbType.Bigint, edges.Select(e => e.On).ToArray()),
+            P("dep_kind", A | NpgsqlDbType.Varchar, edges.Select(e => e.Kind).ToArray()),
             P("now", NpgsqlDbType.TimestampTz, now),
         ];
     }
@@ -119,5 +134,21 @@ public sealed partial class JobStore
     {
         await using var ctx = await ContextAsync(ct);
         return await ctx.Jobs.Where(j => j.IdempotencyKey == key).Select(j => (long?)j.Id).FirstOrDefaultAsync(ct);
+    }
+}
+
+public sealed partial class JobStore
+{
+    /// <summary>Which of these job ids do not exist (a dependency must name a submitted job).</summary>
+    public async Task<IReadOnlySet<long>> MissingJobsAsync(IReadOnlyCollection<long> ids, CancellationToken ct)
+    {
+        if (ids.Count == 0) return new HashSet<long>();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var cmd = conn.Command("SELECT i FROM unnest(@ids) i WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE id = i)",
+            P("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint, ids.Distinct().ToArray()));
+        var missing = new HashSet<long>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) missing.Add(r.GetInt64(0));
+        return missing;
     }
 }

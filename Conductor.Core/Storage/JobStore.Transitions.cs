@@ -15,18 +15,20 @@ public sealed partial class JobStore
     public async Task<bool> TransitionAsync(Transition t, CancellationToken ct)
     {
         JobTransitions.EnsureAllowed(t.From, t.To);
-        const string sql = """
+        const string sql = $"""
             WITH moved AS (
                 UPDATE jobs SET
                     state = @to, reason = @reason, error_msg = @error_msg,
-                    exit_code = CASE WHEN @requeue THEN NULL ELSE COALESCE(@exit_code, exit_code) END,
+                    exit_code = CASE WHEN @requeue AND NOT @retry THEN NULL ELSE COALESCE(@exit_code, exit_code) END,
                     end_time = CASE WHEN @terminal THEN now() ELSE end_time END,
                     node = CASE WHEN @requeue THEN NULL ELSE node END,
                     pid = CASE WHEN @requeue THEN NULL ELSE pid END,
                     process_start_ticks = CASE WHEN @requeue THEN NULL ELSE process_start_ticks END,
                     start_time = CASE WHEN @requeue THEN NULL ELSE start_time END,
-                    attempt = CASE WHEN @requeue THEN attempt - 1 ELSE attempt END
+                    attempt = CASE WHEN @requeue AND NOT @retry THEN attempt - 1 ELSE attempt END,
+                    eligible_time = CASE WHEN @retry THEN now() + make_interval(secs => {RetryDelaySql}) ELSE eligible_time END
                 WHERE id = @id AND state = @from AND (@attempt::int IS NULL OR attempt = @attempt)
+                  AND (NOT @retry OR attempt <= max_retries)
                 RETURNING id),
             ev AS (
                 INSERT INTO job_events (job_id, from_state, to_state, reason, at, node)
@@ -48,9 +50,20 @@ public sealed partial class JobStore
             P("attempt", NpgsqlDbType.Integer, t.Attempt),
             P("node", NpgsqlDbType.Varchar, t.Node),
             P("terminal", NpgsqlDbType.Boolean, t.To.IsTerminal()),
-            P("requeue", NpgsqlDbType.Boolean, t.To == JobState.Pending));
+            P("requeue", NpgsqlDbType.Boolean, t.To == JobState.Pending),
+            P("retry", NpgsqlDbType.Boolean, t.Retry && t.To == JobState.Pending));
         return (int)(await cmd.ExecuteScalarAsync(ct))! == 1;
     }
+
+    /// <summary>
+    /// The pause before attempt n+1 (n = the attempt that failed): retry_delay_seconds, or for
+    /// exponential backoff retry_delay_seconds * 2^(n-1) with +-25 % jitter (so a burst of jobs
+    /// failing together does not come back together); never more than a day.
+    /// </summary>
+    private const string RetryDelaySql = """
+        LEAST(86400, retry_delay_seconds * CASE WHEN retry_backoff = 'exponential'
+            THEN power(2, LEAST(attempt - 1, 20)) * (0.75 + random() * 0.5) ELSE 1 END)
+        """;
 
     /// <summary>
     /// Idempotent release of a job's active allocation (a no-op when already released).

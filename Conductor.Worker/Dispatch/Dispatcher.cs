@@ -30,6 +30,7 @@ public sealed class Dispatcher(
             try
             {
                 if (checkCancels || wakeUps.TakeCancelHint()) await ApplyCancelsAsync(ct);
+                await FailNeverSatisfiedAsync(ct);
                 var claimedAll = await ClaimAsync(ct);
                 backoff = TimeSpan.Zero;
                 if (claimedAll) continue; // the batch was full: there may be more that fits
@@ -58,6 +59,13 @@ public sealed class Dispatcher(
             _ = running.Track(run, Task.Run(() => supervisor.RunClaimedAsync(claim, run, ct), CancellationToken.None));
         }
         return claimed.Count == batch;
+    }
+
+    /// <summary>Jobs whose dependency failed must end rather than wait forever; any worker may do it.</summary>
+    private async Task FailNeverSatisfiedAsync(CancellationToken ct)
+    {
+        var failed = await store.FailNeverSatisfiedAsync(ct);
+        if (failed > 0) log.LogInformation("Failed {Count} pending jobs whose dependency can never be satisfied", failed);
     }
 
     private async Task ApplyCancelsAsync(CancellationToken ct)

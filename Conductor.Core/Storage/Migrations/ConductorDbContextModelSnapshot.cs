@@ -99,6 +99,10 @@ namespace Conductor.Core.Storage.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("attempt");
 
+                    b.Property<DateTime?>("BeginTime")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("begin_time");
+
                     b.Property<string>("BootId")
                         .HasColumnType("text")
                         .HasColumnName("boot_id");
@@ -114,6 +118,11 @@ namespace Conductor.Core.Storage.Migrations
                     b.Property<int>("CpusPerTask")
                         .HasColumnType("integer")
                         .HasColumnName("cpus_per_task");
+
+                    b.Property<string>("Dependency")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("dependency");
 
                     b.Property<DateTime>("EligibleTime")
                         .HasColumnType("timestamp with time zone")
@@ -144,6 +153,10 @@ namespace Conductor.Core.Storage.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)")
                         .HasColumnName("idempotency_key");
+
+                    b.Property<int>("MaxRetries")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_retries");
 
                     b.Property<long>("MemoryMb")
                         .HasColumnType("bigint")
@@ -185,6 +198,18 @@ namespace Conductor.Core.Storage.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")
                         .HasColumnName("reason");
+
+                    b.Property<string>("RetryBackoff")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasDefaultValue("fixed")
+                        .HasColumnName("retry_backoff");
+
+                    b.Property<int>("RetryDelaySeconds")
+                        .HasColumnType("integer")
+                        .HasColumnName("retry_delay_seconds");
 
                     b.Property<string>("Script")
                         .IsRequired()
@@ -253,6 +278,30 @@ namespace Conductor.Core.Storage.Migrations
                         .HasFilter("state = 'PENDING'");
 
                     b.ToTable("jobs", (string)null);
+                });
+
+            modelBuilder.Entity("Conductor.Core.Jobs.JobDependency", b =>
+                {
+                    b.Property<long>("JobId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("job_id");
+
+                    b.Property<long>("DependsOn")
+                        .HasColumnType("bigint")
+                        .HasColumnName("depends_on");
+
+                    b.Property<string>("Kind")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("kind");
+
+                    b.HasKey("JobId", "DependsOn", "Kind")
+                        .HasName("pk_job_dependencies");
+
+                    b.HasIndex("DependsOn")
+                        .HasDatabaseName("ix_job_dependencies_depends_on");
+
+                    b.ToTable("job_dependencies", (string)null);
                 });
 
             modelBuilder.Entity("Conductor.Core.Jobs.JobEvent", b =>
