@@ -56,7 +56,9 @@ internal static class BulkSubmitEndpoint
         var i = 0;
         foreach (var element in root.EnumerateArray())
         {
-            if (SubmitParser.Parse(element, $"[{i}]", limits, errors) is { } spec) specs.Add(spec);
+            var spec = SubmitParser.Parse(element, $"[{i}]", limits, errors);
+            if (spec?.Array is not null) errors.Add($"[{i}].job.array", "Job arrays are submitted one at a time with POST /jobs/submit.");
+            else if (spec is not null) specs.Add(spec);
             i++;
         }
         return errors.Any ? null : specs;

@@ -7,14 +7,18 @@ namespace Conductor.Api.Jobs;
 /// Conductor's scheduling fields of a submit body: <c>dependency</c> (Slurm syntax),
 /// <c>begin_time</c> (ISO 8601; without an offset it means UTC), <c>max_retries</c>,
 /// <c>retry_delay</c> (seconds, or 30s / 5m / 2h, or a Slurm time with ':') and
-/// <c>retry_backoff</c> (fixed | exponential).
+/// <c>retry_backoff</c> (fixed | exponential), and <c>array</c> (Slurm's <c>0-99%10</c>).
 /// </summary>
 internal static class SchedulingFields
 {
     public const int MaxRetries = 100;
 
-    public static JobSpec Parse(JsonFields f, string path, FieldErrors errors, JobSpec spec)
+    public static JobSpec Parse(JsonFields f, string path, FieldErrors errors, JobSpec spec, int maxArrayTasks)
     {
+        var arrayText = f.StringOrNumber("array", 4096);
+        JobArray? array = null;
+        if (arrayText is not null && !JobArray.TryParse(arrayText, maxArrayTasks, out array, out var arrayError))
+            errors.Add($"{path}.array", arrayError);
         var dependency = f.String("dependency", 1024);
         List<(string Kind, long JobId)> edges = [];
         if (dependency is not null && !JobDependency.TryParse(dependency, out edges, out var why))
@@ -30,6 +34,7 @@ internal static class SchedulingFields
             MaxRetries = f.Int("max_retries", 0, MaxRetries) ?? 0,
             RetryDelaySeconds = ParseDelay(f.StringOrNumber("retry_delay", 32), $"{path}.retry_delay", errors) ?? 0,
             RetryBackoff = backoff,
+            Array = array,
         };
     }
 

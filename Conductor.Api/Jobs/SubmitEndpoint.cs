@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Conductor.Api.Messaging;
 using Conductor.Core.Jobs;
 using Conductor.Core.Storage;
@@ -9,7 +10,9 @@ namespace Conductor.Api.Jobs;
 /// <summary><c>POST /jobs/submit</c>: validate, store as PENDING, wake the workers.</summary>
 internal static class SubmitEndpoint
 {
-    public sealed record Response(string JobId);
+    /// <summary>SCNS-Conductor's answer; an array submit also lists every task's job (job_id is the first).</summary>
+    public sealed record Response(
+        string JobId, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? JobIds = null);
 
     public static async Task<Results<Created<Response>, ValidationProblem>> Handle(
         HttpRequest request, JobStore jobs, ClusterCapacity capacity, WakeUpPublisher wakeUps,
@@ -28,9 +31,9 @@ internal static class SubmitEndpoint
         if (key.Length > 200) return Problems.Invalid("Idempotency-Key", "The Idempotency-Key header must be at most 200 characters.");
         if (key.Length > 0) spec = spec with { IdempotencyKey = key };
 
-        var ids = await jobs.SubmitAsync([spec], ct);
+        var ids = await jobs.SubmitAsync(spec.Expand(), ct);
         wakeUps.Submitted(spec.Partition);
-        var id = ids[0].ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return TypedResults.Created($"/jobs/query/{id}", new Response(id));
+        var wire = ids.Select(JobView.Id).ToList();
+        return TypedResults.Created($"/jobs/query/{wire[0]}", new Response(wire[0], spec.Array is null ? null : wire));
     }
 }

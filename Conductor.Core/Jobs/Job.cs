@@ -33,6 +33,11 @@ public sealed class Job
     public int RetryDelaySeconds { get; set; }
     public string RetryBackoff { get; set; } = RetryBackoffs.Fixed;
 
+    /// <summary>For a task of a job array: the array's id (its first task), the task id, the %N limit.</summary>
+    public long? ArrayJobId { get; set; }
+    public int? ArrayTaskId { get; set; }
+    public int? ArrayMaxRunning { get; set; }
+
     public JobState State { get; set; } = JobState.Pending;
     public string Reason { get; set; } = JobReason.Priority;
     public string? ErrorMsg { get; set; }

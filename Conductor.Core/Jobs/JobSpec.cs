@@ -25,6 +25,17 @@ public sealed record JobSpec
     public int MaxRetries { get; init; }
     public int RetryDelaySeconds { get; init; }
     public string RetryBackoff { get; init; } = RetryBackoffs.Fixed;
+    public JobArray? Array { get; init; }
+    public int? ArrayTaskId { get; init; }
+
+    /// <summary>One spec per task of the array (or just this one): each task is its own job.</summary>
+    public IReadOnlyList<JobSpec> Expand() =>
+        Array is null ? [this] : Array.TaskIds.Select((task, i) => this with
+        {
+            ArrayTaskId = task,
+            Array = Array,
+            IdempotencyKey = i == 0 ? IdempotencyKey : null, // the key names the array through its first task
+        }).ToList();
 
     /// <summary>
     /// The spec a finished job was submitted with, for an explicit resubmit: a person asks for it
@@ -77,6 +88,8 @@ public sealed record JobSpec
         MaxRetries = MaxRetries,
         RetryDelaySeconds = RetryDelaySeconds,
         RetryBackoff = RetryBackoff,
+        ArrayTaskId = ArrayTaskId,
+        ArrayMaxRunning = Array?.MaxRunning,
         State = JobState.Pending,
         Reason = Dependencies.Count > 0 ? JobReason.Dependency : BeginTime > now ? JobReason.BeginTime : JobReason.Priority,
         SubmitTime = now,

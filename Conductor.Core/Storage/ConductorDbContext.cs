@@ -30,6 +30,8 @@ public sealed class ConductorDbContext(DbContextOptions<ConductorDbContext> opti
             job.Property(j => j.Environment).HasColumnType("jsonb").HasConversion(JsonColumn.DictionaryConverter, JsonColumn.DictionaryComparer);
             job.Property(j => j.IdempotencyKey).HasMaxLength(200);
             job.Property(j => j.Dependency).HasMaxLength(1024);
+            // Counting an array's RUNNING tasks for its %N limit.
+            job.HasIndex(j => new { j.ArrayJobId, j.State }).HasFilter("array_job_id IS NOT NULL").HasDatabaseName("ix_jobs_array");
             job.Property(j => j.RetryBackoff).HasMaxLength(16).HasDefaultValue(RetryBackoffs.Fixed);
             job.HasIndex(j => j.IdempotencyKey).IsUnique().HasFilter("idempotency_key IS NOT NULL");
             // The claim query: PENDING jobs of a partition by priority, then submit order.

@@ -29,7 +29,8 @@ public sealed partial class JobStore
         var (partition, cores, memory) = info.Value;
         var (busy, busyMemory, exclusive) = await ActiveAllocationsAsync(conn, node, ct);
         if (busy.Count >= cores.Length) return [];
-        var queue = await LockCandidatesAsync(conn, partition, cores.Length, memory, batch, ct);
+        var locked = await LockCandidatesAsync(conn, partition, cores.Length, memory, batch, ct);
+        var queue = await WithinArrayLimitsAsync(conn, locked, ct);
         var plan = CorePlanner.Plan(cores, memory, busy, busyMemory, exclusive, queue);
         if (plan.Count == 0) return [];
         var claimed = await MoveToRunningAsync(conn, node, plan, ct);
@@ -67,25 +68,28 @@ public sealed partial class JobStore
         return (busy, memory, exclusive);
     }
 
-    private static async Task<List<Candidate>> LockCandidatesAsync(
+    private static async Task<List<ArrayCandidate>> LockCandidatesAsync(
         NpgsqlConnection conn, string partition, int nodeCpus, long nodeMemory, int batch, CancellationToken ct)
     {
         // Jobs still waiting for a dependency or their begin time are not candidates at all, so
         // they neither start nor hold back the jobs behind them.
         await using var cmd = conn.Command($"""
-            SELECT id, cpus, memory_mb, exclusive FROM jobs
+            SELECT id, cpus, memory_mb, exclusive, array_job_id, array_max_running FROM jobs
             WHERE state = 'PENDING' AND partition = @p AND eligible_time <= now()
               AND cpus <= @c AND memory_mb <= @m
               AND NOT {DependencySql.Waiting("jobs")}
+              AND (array_max_running IS NULL OR array_max_running >
+                   (SELECT count(*) FROM jobs r WHERE r.array_job_id = jobs.array_job_id AND r.state = 'RUNNING'))
             ORDER BY priority DESC, id
             LIMIT @l FOR UPDATE OF jobs SKIP LOCKED
             """,
             P("p", NpgsqlDbType.Varchar, partition), P("c", NpgsqlDbType.Integer, nodeCpus),
             P("m", NpgsqlDbType.Bigint, nodeMemory), P("l", NpgsqlDbType.Integer, batch));
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        var list = new List<Candidate>();
+        var list = new List<ArrayCandidate>();
         while (await r.ReadAsync(ct))
-            list.Add(new Candidate(r.GetInt64(0), r.GetInt32(1), r.GetInt64(2), r.GetBoolean(3)));
+            list.Add(new ArrayCandidate(new Candidate(r.GetInt64(0), r.GetInt32(1), r.GetInt64(2), r.GetBoolean(3)),
+                r.IsDBNull(4) ? null : r.GetInt64(4), r.IsDBNull(5) ? null : r.GetInt32(5)));
         return list;
     }
 

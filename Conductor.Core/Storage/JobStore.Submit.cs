@@ -17,21 +17,22 @@ public sealed partial class JobStore
     public async Task<IReadOnlyList<long>> SubmitAsync(IReadOnlyList<JobSpec> specs, CancellationToken ct)
     {
         if (specs.Count == 0) return [];
-        if (specs.Count == 1 && specs[0].IdempotencyKey is { } key)
+        // Only the first spec carries a key (a single job, or the first task of an array).
+        if (specs[0].IdempotencyKey is { } key)
         {
             var existing = await FindByIdempotencyKeyAsync(key, ct);
-            if (existing is not null) return [existing.Value];
+            if (existing.Count > 0) return existing;
         }
         try
         {
             return await InsertAsync(specs, ct);
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && specs.Count == 1
-                                          && specs[0].IdempotencyKey is { } raced)
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && specs[0].IdempotencyKey is { } raced)
         {
             // A concurrent submit with the same key won the unique index (we waited for its
             // commit there): answer its job.
-            return [await FindByIdempotencyKeyAsync(raced, ct) ?? throw new InvalidOperationException("Idempotent job vanished.", e)];
+            var existing = await FindByIdempotencyKeyAsync(raced, ct);
+            return existing.Count > 0 ? existing : throw new InvalidOperationException("Idempotent job vanished.", e);
         }
     }
 
@@ -70,16 +71,19 @@ public sealed partial class JobStore
     private const string InsertSql = """
         WITH input AS (
             SELECT * FROM unnest(@id, @name, @account, @partition, @ntasks, @cpt, @cpus, @mem, @tl, @env, @wd,
-                                 @so, @se, @excl, @prio, @script, @key, @reason, @eligible, @dep, @begin, @retries, @delay, @backoff)
+                                 @so, @se, @excl, @prio, @script, @key, @reason, @eligible, @dep, @begin, @retries, @delay, @backoff,
+                                 @arr_job, @arr_task, @arr_max)
                 AS i(id, name, account, partition, ntasks, cpt, cpus, mem, tl, env, wd, so, se, excl, prio, script, key, reason,
-                     eligible, dep, begin_at, retries, delay, backoff)),
+                     eligible, dep, begin_at, retries, delay, backoff, arr_job, arr_task, arr_max)),
         ins AS (
             INSERT INTO jobs (id, name, account, partition, ntasks_per_node, cpus_per_task, cpus, memory_mb,
                 time_limit_seconds, environment, work_dir, standard_output, standard_error, exclusive, priority,
                 script, idempotency_key, state, reason, submit_time, eligible_time, attempt, cancel_requested,
-                dependency, begin_time, max_retries, retry_delay_seconds, retry_backoff)
+                dependency, begin_time, max_retries, retry_delay_seconds, retry_backoff,
+                array_job_id, array_task_id, array_max_running)
             SELECT id, name, account, partition, ntasks, cpt, cpus, mem, tl, env::jsonb, wd, so, se, excl, prio,
-                script, key, 'PENDING', reason, @now, eligible, 0, false, dep, begin_at, retries, delay, backoff
+                script, key, 'PENDING', reason, @now, eligible, 0, false, dep, begin_at, retries, delay, backoff,
+                arr_job, arr_task, arr_max
             FROM input
             RETURNING id),
         deps AS (
@@ -94,6 +98,9 @@ public sealed partial class JobStore
     private static (string, NpgsqlDbType, object?)[] InsertParameters(long[] ids, IReadOnlyList<JobSpec> specs, DateTime now)
     {
         var jobs = specs.Select(s => s.ToJob(now)).ToArray();
+        // The tasks of an array (one per call: bulk refuses arrays) are named after the first task's id.
+        var head = Array.FindIndex(jobs, j => j.ArrayTaskId is not null);
+        foreach (var job in jobs.Where(j => j.ArrayTaskId is not null)) job.ArrayJobId = ids[head];
         T[] Col<T>(Func<Job, T> pick) => jobs.Select(pick).ToArray();
         var edges = specs.SelectMany((s, i) => s.Dependencies.Select(d => (Job: ids[i], On: d.JobId, d.Kind))).ToList();
         const NpgsqlDbType A = NpgsqlDbType.Array;
@@ -126,14 +133,20 @@ public sealed partial class JobStore
             P("dep_job", A | NpgsqlDbType.Bigint, edges.Select(e => e.Job).ToArray()),
             P("dep_on", A | NpgsqlDbType.Bigint, edges.Select(e => e.On).ToArray()),
             P("dep_kind", A | NpgsqlDbType.Varchar, edges.Select(e => e.Kind).ToArray()),
+            P("arr_job", A | NpgsqlDbType.Bigint, Col(j => j.ArrayJobId)),
+            P("arr_task", A | NpgsqlDbType.Integer, Col(j => j.ArrayTaskId)),
+            P("arr_max", A | NpgsqlDbType.Integer, Col(j => j.ArrayMaxRunning)),
             P("now", NpgsqlDbType.TimestampTz, now),
         ];
     }
 
-    private async Task<long?> FindByIdempotencyKeyAsync(string key, CancellationToken ct)
+    /// <summary>The job the key names and, if it heads an array, the array's other tasks; in id order.</summary>
+    private async Task<IReadOnlyList<long>> FindByIdempotencyKeyAsync(string key, CancellationToken ct)
     {
         await using var ctx = await ContextAsync(ct);
-        return await ctx.Jobs.Where(j => j.IdempotencyKey == key).Select(j => (long?)j.Id).FirstOrDefaultAsync(ct);
+        var head = await ctx.Jobs.Where(j => j.IdempotencyKey == key).Select(j => (long?)j.Id).FirstOrDefaultAsync(ct);
+        if (head is not { } id) return [];
+        return await ctx.Jobs.Where(j => j.Id == id || j.ArrayJobId == id).OrderBy(j => j.Id).Select(j => j.Id).ToListAsync(ct);
     }
 }
 

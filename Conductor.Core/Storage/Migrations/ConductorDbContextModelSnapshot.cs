@@ -95,6 +95,18 @@ namespace Conductor.Core.Storage.Migrations
                         .HasColumnType("character varying(128)")
                         .HasColumnName("account");
 
+                    b.Property<long?>("ArrayJobId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("array_job_id");
+
+                    b.Property<int?>("ArrayMaxRunning")
+                        .HasColumnType("integer")
+                        .HasColumnName("array_max_running");
+
+                    b.Property<int?>("ArrayTaskId")
+                        .HasColumnType("integer")
+                        .HasColumnName("array_task_id");
+
                     b.Property<int>("Attempt")
                         .HasColumnType("integer")
                         .HasColumnName("attempt");
@@ -264,6 +276,10 @@ namespace Conductor.Core.Storage.Migrations
 
                     b.HasIndex("Account", "Id")
                         .HasDatabaseName("ix_jobs_account_id");
+
+                    b.HasIndex("ArrayJobId", "State")
+                        .HasDatabaseName("ix_jobs_array")
+                        .HasFilter("array_job_id IS NOT NULL");
 
                     b.HasIndex("Node", "State")
                         .HasDatabaseName("ix_jobs_running_node")
