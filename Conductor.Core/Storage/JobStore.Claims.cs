@@ -96,17 +96,19 @@ public sealed partial class JobStore
     private static async Task<List<long>> MoveToRunningAsync(NpgsqlConnection conn, string node, IReadOnlyList<Placement> plan, CancellationToken ct)
     {
         // cpu id arrays travel as text ('{0,1}') because unnest cannot take a ragged int[][].
+        // Times are clock_timestamp(), not now(): now() is when the claim transaction began, which
+        // can predate the end of a parent job whose completion this very claim saw.
         const string sql = """
             WITH picked AS (
                 SELECT * FROM unnest(@ids, @cores, @mem) AS p(id, cores, mem)),
             moved AS (
-                UPDATE jobs j SET state = 'RUNNING', reason = 'None', node = @n, start_time = now(),
+                UPDATE jobs j SET state = 'RUNNING', reason = 'None', node = @n, start_time = clock_timestamp(),
                     attempt = j.attempt + 1, pid = NULL, process_start_ticks = NULL, boot_id = NULL, exit_code = NULL
                 FROM picked p WHERE j.id = p.id AND j.state = 'PENDING'
                 RETURNING j.id, j.attempt, p.cores, p.mem),
             ev AS (
                 INSERT INTO job_events (job_id, from_state, to_state, reason, at, node)
-                SELECT id, 'PENDING', 'RUNNING', 'Claimed', now(), @n FROM moved),
+                SELECT id, 'PENDING', 'RUNNING', 'Claimed', clock_timestamp(), @n FROM moved),
             alloc AS (
                 INSERT INTO allocations (job_id, attempt, node, cpus, cpu_ids, memory_mb, created_at)
                 SELECT id, attempt, @n, cardinality(cores::int[]), cores::int[], mem, now() FROM moved)
