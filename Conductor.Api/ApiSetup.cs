@@ -3,6 +3,7 @@ using Conductor.Api.Health;
 using Conductor.Api.Jobs;
 using Conductor.Api.Messaging;
 using Conductor.Api.Nodes;
+using Conductor.Api.Schedules;
 using Conductor.Core.Storage;
 using Conductor.Hosting;
 using Microsoft.AspNetCore.Hosting;
@@ -34,6 +35,7 @@ public static class ApiSetup
         services.AddSingleton(new RedisConnection(builder.Configuration.GetConnectionString("Redis") ?? "127.0.0.1:6379"));
         services.AddSingleton<WakeUpPublisher>();
         services.AddSingleton<ClusterCapacity>();
+        services.AddHostedService<ScheduleRunner>();
         return builder;
     }
 
@@ -51,6 +53,13 @@ public static class ApiSetup
         jobs.MapGet("/{id}/events", EventsEndpoint.Handle);
         jobs.MapGet("/{id}/logs", LogsEndpoint.Handle);
         jobs.MapPost("/resubmit/{id}", ResubmitEndpoint.Handle);
+
+        var schedules = app.MapGroup("/scheduled-jobs");
+        schedules.MapPost("", CreateScheduleEndpoint.Handle);
+        schedules.MapGet("", ListSchedulesEndpoint.Handle);
+        schedules.MapGet("/{id}", GetScheduleEndpoint.Handle);
+        schedules.MapPatch("/{id}", UpdateScheduleEndpoint.Handle);
+        schedules.MapDelete("/{id}", DeleteScheduleEndpoint.Handle);
 
         app.MapGet("/nodes", NodesEndpoint.Handle);
         app.MapGet("/health", HealthEndpoint.Handle);

@@ -38,6 +38,10 @@ public sealed class Job
     public int? ArrayTaskId { get; set; }
     public int? ArrayMaxRunning { get; set; }
 
+    /// <summary>For a job a cron schedule created: the schedule and the fire time it stands for.</summary>
+    public long? ScheduleId { get; set; }
+    public DateTime? ScheduleFireTime { get; set; }
+
     public JobState State { get; set; } = JobState.Pending;
     public string Reason { get; set; } = JobReason.Priority;
     public string? ErrorMsg { get; set; }

@@ -27,6 +27,8 @@ public sealed record JobSpec
     public string RetryBackoff { get; init; } = RetryBackoffs.Fixed;
     public JobArray? Array { get; init; }
     public int? ArrayTaskId { get; init; }
+    public long? ScheduleId { get; init; }
+    public DateTime? ScheduleFireTime { get; init; }
 
     /// <summary>One spec per task of the array (or just this one): each task is its own job.</summary>
     public IReadOnlyList<JobSpec> Expand() =>
@@ -90,6 +92,8 @@ public sealed record JobSpec
         RetryBackoff = RetryBackoff,
         ArrayTaskId = ArrayTaskId,
         ArrayMaxRunning = Array?.MaxRunning,
+        ScheduleId = ScheduleId,
+        ScheduleFireTime = ScheduleFireTime,
         State = JobState.Pending,
         Reason = Dependencies.Count > 0 ? JobReason.Dependency : BeginTime > now ? JobReason.BeginTime : JobReason.Priority,
         SubmitTime = now,

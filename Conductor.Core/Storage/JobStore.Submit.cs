@@ -46,11 +46,18 @@ public sealed partial class JobStore
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
+        var ids = await InsertAsync(conn, specs, ct);
+        await tx.CommitAsync(ct);
+        return ids;
+    }
+
+    /// <summary>The insert inside the caller's transaction (the scheduler fires within its schedule lock).</summary>
+    internal async Task<long[]> InsertAsync(NpgsqlConnection conn, IReadOnlyList<JobSpec> specs, CancellationToken ct)
+    {
         var ids = await ReserveIdsAsync(conn, specs.Count, ct);
         await using var cmd = conn.Command(InsertSql, InsertParameters(ids, specs, UtcNow));
         var inserted = (long)(await cmd.ExecuteScalarAsync(ct))!;
         if (inserted != specs.Count) throw new InvalidOperationException($"Inserted {inserted} of {specs.Count} jobs.");
-        await tx.CommitAsync(ct);
         return ids;
     }
 
@@ -72,18 +79,18 @@ public sealed partial class JobStore
         WITH input AS (
             SELECT * FROM unnest(@id, @name, @account, @partition, @ntasks, @cpt, @cpus, @mem, @tl, @env, @wd,
                                  @so, @se, @excl, @prio, @script, @key, @reason, @eligible, @dep, @begin, @retries, @delay, @backoff,
-                                 @arr_job, @arr_task, @arr_max)
+                                 @arr_job, @arr_task, @arr_max, @sched, @fire)
                 AS i(id, name, account, partition, ntasks, cpt, cpus, mem, tl, env, wd, so, se, excl, prio, script, key, reason,
-                     eligible, dep, begin_at, retries, delay, backoff, arr_job, arr_task, arr_max)),
+                     eligible, dep, begin_at, retries, delay, backoff, arr_job, arr_task, arr_max, sched, fire)),
         ins AS (
             INSERT INTO jobs (id, name, account, partition, ntasks_per_node, cpus_per_task, cpus, memory_mb,
                 time_limit_seconds, environment, work_dir, standard_output, standard_error, exclusive, priority,
                 script, idempotency_key, state, reason, submit_time, eligible_time, attempt, cancel_requested,
                 dependency, begin_time, max_retries, retry_delay_seconds, retry_backoff,
-                array_job_id, array_task_id, array_max_running)
+                array_job_id, array_task_id, array_max_running, schedule_id, schedule_fire_time)
             SELECT id, name, account, partition, ntasks, cpt, cpus, mem, tl, env::jsonb, wd, so, se, excl, prio,
                 script, key, 'PENDING', reason, @now, eligible, 0, false, dep, begin_at, retries, delay, backoff,
-                arr_job, arr_task, arr_max
+                arr_job, arr_task, arr_max, sched, fire
             FROM input
             RETURNING id),
         deps AS (
@@ -136,6 +143,8 @@ public sealed partial class JobStore
             P("arr_job", A | NpgsqlDbType.Bigint, Col(j => j.ArrayJobId)),
             P("arr_task", A | NpgsqlDbType.Integer, Col(j => j.ArrayTaskId)),
             P("arr_max", A | NpgsqlDbType.Integer, Col(j => j.ArrayMaxRunning)),
+            P("sched", A | NpgsqlDbType.Bigint, Col(j => j.ScheduleId)),
+            P("fire", A | NpgsqlDbType.TimestampTz, Col(j => j.ScheduleFireTime)),
             P("now", NpgsqlDbType.TimestampTz, now),
         ];
     }

@@ -223,6 +223,14 @@ namespace Conductor.Core.Storage.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("retry_delay_seconds");
 
+                    b.Property<DateTime?>("ScheduleFireTime")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("schedule_fire_time");
+
+                    b.Property<long?>("ScheduleId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("schedule_id");
+
                     b.Property<string>("Script")
                         .IsRequired()
                         .HasColumnType("text")
@@ -284,6 +292,11 @@ namespace Conductor.Core.Storage.Migrations
                     b.HasIndex("Node", "State")
                         .HasDatabaseName("ix_jobs_running_node")
                         .HasFilter("state = 'RUNNING'");
+
+                    b.HasIndex("ScheduleId", "ScheduleFireTime")
+                        .IsUnique()
+                        .HasDatabaseName("ux_jobs_schedule_fire")
+                        .HasFilter("schedule_id IS NOT NULL");
 
                     b.HasIndex("State", "Id")
                         .HasDatabaseName("ix_jobs_state_id");
@@ -419,6 +432,80 @@ namespace Conductor.Core.Storage.Migrations
                         .HasName("pk_nodes");
 
                     b.ToTable("nodes", (string)null);
+                });
+
+            modelBuilder.Entity("Conductor.Core.Schedules.Schedule", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Cron")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("cron");
+
+                    b.Property<string>("JobTemplate")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("job_template");
+
+                    b.Property<DateTime?>("LastFireTime")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_fire_time");
+
+                    b.Property<string>("Misfire")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("misfire");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTime?>("NextFireTime")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_fire_time");
+
+                    b.Property<string>("Overlap")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("overlap");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer")
+                        .HasColumnName("status");
+
+                    b.Property<string>("TimeZone")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("time_zone");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_scheduled_jobs");
+
+                    b.HasIndex("NextFireTime")
+                        .HasDatabaseName("ix_scheduled_jobs_due")
+                        .HasFilter("status = 1");
+
+                    b.ToTable("scheduled_jobs", (string)null);
                 });
 #pragma warning restore 612, 618
         }
