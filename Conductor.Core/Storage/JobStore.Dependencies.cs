@@ -1,4 +1,5 @@
 using Conductor.Core.Jobs;
+using NpgsqlTypes;
 using static Conductor.Core.Storage.Sql;
 
 namespace Conductor.Core.Storage;
@@ -48,5 +49,21 @@ public sealed partial class JobStore
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct)) list.Add((r.GetInt64(0), r.GetString(1)));
         return list;
+    }
+}
+
+public sealed partial class JobStore
+{
+    /// <summary>Which of these job ids do not exist (a dependency must name a submitted job).</summary>
+    public async Task<IReadOnlySet<long>> MissingJobsAsync(IReadOnlyCollection<long> ids, CancellationToken ct)
+    {
+        if (ids.Count == 0) return new HashSet<long>();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var cmd = conn.Command("SELECT i FROM unnest(@ids) i WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE id = i)",
+            P("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint, ids.Distinct().ToArray()));
+        var missing = new HashSet<long>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) missing.Add(r.GetInt64(0));
+        return missing;
     }
 }

@@ -73,82 +73,6 @@ public sealed partial class JobStore
         return [.. ids];
     }
 
-    // The deps CTE stores the dependency edges of every job;
-    // the events CTE writes exactly one 'Submitted' row per inserted job, in the same statement.
-    private const string InsertSql = """
-        WITH input AS (
-            SELECT * FROM unnest(@id, @name, @account, @partition, @ntasks, @cpt, @cpus, @mem, @tl, @env, @wd,
-                                 @so, @se, @excl, @prio, @script, @key, @reason, @eligible, @dep, @begin, @retries, @delay, @backoff,
-                                 @arr_job, @arr_task, @arr_max, @sched, @fire)
-                AS i(id, name, account, partition, ntasks, cpt, cpus, mem, tl, env, wd, so, se, excl, prio, script, key, reason,
-                     eligible, dep, begin_at, retries, delay, backoff, arr_job, arr_task, arr_max, sched, fire)),
-        ins AS (
-            INSERT INTO jobs (id, name, account, partition, ntasks_per_node, cpus_per_task, cpus, memory_mb,
-                time_limit_seconds, environment, work_dir, standard_output, standard_error, exclusive, priority,
-                script, idempotency_key, state, reason, submit_time, eligible_time, attempt, cancel_requested,
-                dependency, begin_time, max_retries, retry_delay_seconds, retry_backoff,
-                array_job_id, array_task_id, array_max_running, schedule_id, schedule_fire_time)
-            SELECT id, name, account, partition, ntasks, cpt, cpus, mem, tl, env::jsonb, wd, so, se, excl, prio,
-                script, key, 'PENDING', reason, @now, eligible, 0, false, dep, begin_at, retries, delay, backoff,
-                arr_job, arr_task, arr_max, sched, fire
-            FROM input
-            RETURNING id),
-        deps AS (
-            INSERT INTO job_dependencies (job_id, depends_on, kind)
-            SELECT * FROM unnest(@dep_job, @dep_on, @dep_kind)),
-        ev AS (
-            INSERT INTO job_events (job_id, from_state, to_state, reason, at, node)
-            SELECT id, NULL, 'PENDING', 'Submitted', @now, NULL FROM ins)
-        SELECT count(*) FROM ins
-        """;
-
-    private static (string, NpgsqlDbType, object?)[] InsertParameters(long[] ids, IReadOnlyList<JobSpec> specs, DateTime now)
-    {
-        var jobs = specs.Select(s => s.ToJob(now)).ToArray();
-        // The tasks of an array (one per call: bulk refuses arrays) are named after the first task's id.
-        var head = Array.FindIndex(jobs, j => j.ArrayTaskId is not null);
-        foreach (var job in jobs.Where(j => j.ArrayTaskId is not null)) job.ArrayJobId = ids[head];
-        T[] Col<T>(Func<Job, T> pick) => jobs.Select(pick).ToArray();
-        var edges = specs.SelectMany((s, i) => s.Dependencies.Select(d => (Job: ids[i], On: d.JobId, d.Kind))).ToList();
-        const NpgsqlDbType A = NpgsqlDbType.Array;
-        return
-        [
-            P("id", A | NpgsqlDbType.Bigint, ids),
-            P("name", A | NpgsqlDbType.Varchar, Col(j => j.Name)),
-            P("account", A | NpgsqlDbType.Varchar, Col(j => j.Account)),
-            P("partition", A | NpgsqlDbType.Varchar, Col(j => j.Partition)),
-            P("ntasks", A | NpgsqlDbType.Integer, Col(j => j.NtasksPerNode)),
-            P("cpt", A | NpgsqlDbType.Integer, Col(j => j.CpusPerTask)),
-            P("cpus", A | NpgsqlDbType.Integer, Col(j => j.Cpus)),
-            P("mem", A | NpgsqlDbType.Bigint, Col(j => j.MemoryMb)),
-            P("tl", A | NpgsqlDbType.Integer, Col(j => j.TimeLimitSeconds)),
-            P("env", A | NpgsqlDbType.Text, Col(j => JsonSerializer.Serialize(j.Environment))),
-            P("wd", A | NpgsqlDbType.Text, Col(j => j.WorkDir)),
-            P("so", A | NpgsqlDbType.Text, Col(j => j.StandardOutput)),
-            P("se", A | NpgsqlDbType.Text, Col(j => j.StandardError)),
-            P("excl", A | NpgsqlDbType.Boolean, Col(j => j.Exclusive)),
-            P("prio", A | NpgsqlDbType.Integer, Col(j => j.Priority)),
-            P("script", A | NpgsqlDbType.Text, Col(j => j.Script)),
-            P("key", A | NpgsqlDbType.Varchar, Col(j => j.IdempotencyKey)),
-            P("reason", A | NpgsqlDbType.Varchar, Col(j => j.Reason)),
-            P("eligible", A | NpgsqlDbType.TimestampTz, Col(j => j.EligibleTime)),
-            P("dep", A | NpgsqlDbType.Varchar, Col(j => j.Dependency)),
-            P("begin", A | NpgsqlDbType.TimestampTz, Col(j => j.BeginTime)),
-            P("retries", A | NpgsqlDbType.Integer, Col(j => j.MaxRetries)),
-            P("delay", A | NpgsqlDbType.Integer, Col(j => j.RetryDelaySeconds)),
-            P("backoff", A | NpgsqlDbType.Varchar, Col(j => j.RetryBackoff)),
-            P("dep_job", A | NpgsqlDbType.Bigint, edges.Select(e => e.Job).ToArray()),
-            P("dep_on", A | NpgsqlDbType.Bigint, edges.Select(e => e.On).ToArray()),
-            P("dep_kind", A | NpgsqlDbType.Varchar, edges.Select(e => e.Kind).ToArray()),
-            P("arr_job", A | NpgsqlDbType.Bigint, Col(j => j.ArrayJobId)),
-            P("arr_task", A | NpgsqlDbType.Integer, Col(j => j.ArrayTaskId)),
-            P("arr_max", A | NpgsqlDbType.Integer, Col(j => j.ArrayMaxRunning)),
-            P("sched", A | NpgsqlDbType.Bigint, Col(j => j.ScheduleId)),
-            P("fire", A | NpgsqlDbType.TimestampTz, Col(j => j.ScheduleFireTime)),
-            P("now", NpgsqlDbType.TimestampTz, now),
-        ];
-    }
-
     /// <summary>The job the key names and, if it heads an array, the array's other tasks; in id order.</summary>
     private async Task<IReadOnlyList<long>> FindByIdempotencyKeyAsync(string key, CancellationToken ct)
     {
@@ -156,21 +80,5 @@ public sealed partial class JobStore
         var head = await ctx.Jobs.Where(j => j.IdempotencyKey == key).Select(j => (long?)j.Id).FirstOrDefaultAsync(ct);
         if (head is not { } id) return [];
         return await ctx.Jobs.Where(j => j.Id == id || j.ArrayJobId == id).OrderBy(j => j.Id).Select(j => j.Id).ToListAsync(ct);
-    }
-}
-
-public sealed partial class JobStore
-{
-    /// <summary>Which of these job ids do not exist (a dependency must name a submitted job).</summary>
-    public async Task<IReadOnlySet<long>> MissingJobsAsync(IReadOnlyCollection<long> ids, CancellationToken ct)
-    {
-        if (ids.Count == 0) return new HashSet<long>();
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var cmd = conn.Command("SELECT i FROM unnest(@ids) i WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE id = i)",
-            P("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint, ids.Distinct().ToArray()));
-        var missing = new HashSet<long>();
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) missing.Add(r.GetInt64(0));
-        return missing;
     }
 }

@@ -47,6 +47,28 @@ public sealed class BulkSubmitTests(IdleClusterFixture cluster) : IClassFixture<
         (await cluster.Database.ScalarAsync<long>("SELECT count(*) FROM jobs")).Should().Be(before, "one bad element rejects the whole batch");
     }
 
+    [Fact]
+    public async Task BulkSubmit_OfTheDefaultMaximumOfTenThousand_IsOneQuickStatement()
+    {
+        var body = JsonSerializer.Serialize(Bodies("max", 10_000));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var response = await cluster.Client.PostRawAsync("/jobs/submit/bulk", body);
+
+        response.StatusCode.Should().Be(HttpStatusCode.Created);
+        clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(20), "a set-based insert does not track 10,000 entities one by one");
+        JsonNode.Parse(await response.Content.ReadAsStringAsync())!["job_ids"]!.AsArray().Should().HaveCount(10_000);
+    }
+
+    [Fact]
+    public async Task BulkSubmit_OfMoreThanTheMaximum_Answers400()
+    {
+        var response = await cluster.Client.PostRawAsync("/jobs/submit/bulk", JsonSerializer.Serialize(Bodies("over", 10_001)));
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        JsonNode.Parse(await response.Content.ReadAsStringAsync())!["field"]!.GetValue<string>().Should().Be("body");
+    }
+
     [Theory]
     [InlineData("""{"job":{},"script":"true"}""", "body")]
     [InlineData("[]", "body")]
