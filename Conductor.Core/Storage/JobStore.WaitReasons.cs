@@ -11,14 +11,20 @@ public sealed partial class JobStore
     /// unsatisfied, <c>BeginTime</c> before its begin time (or retry delay), <c>Priority</c> when
     /// a claimable job of its partition is ahead of it (higher priority, or equal and older),
     /// else <c>Resources</c>: it is next in line and waits for cores or memory. Computed on read
-    /// rather than stored, so the claim path never rewrites every waiting row.
+    /// rather than stored, so the claim path never rewrites every waiting row. Held is kept.
     /// </summary>
-    public async Task<string> WaitReasonAsync(Job job, CancellationToken ct)
+    public async Task<string> WaitReasonAsync(Job job, CancellationToken ct) =>
+        (await WaitReasonsAsync([job], ct)).GetValueOrDefault(job.Id, job.Reason);
+
+    /// <summary>The wait reasons of the PENDING jobs among <paramref name="jobs"/>, in one query (a list page).</summary>
+    public async Task<IReadOnlyDictionary<long, string>> WaitReasonsAsync(IEnumerable<Job> jobs, CancellationToken ct)
     {
-        if (job.State != JobState.Pending || job.Reason == JobReason.Held) return job.Reason;
+        var pending = jobs.Where(j => j.State == JobState.Pending && j.Reason != JobReason.Held).Select(j => j.Id).ToArray();
+        var reasons = new Dictionary<long, string>();
+        if (pending.Length == 0) return reasons;
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var cmd = conn.Command($"""
-            SELECT CASE
+            SELECT j.id, CASE
                 WHEN {DependencySql.Waiting("j")} THEN 'Dependency'
                 WHEN j.eligible_time > now() THEN 'BeginTime'
                 WHEN EXISTS (
@@ -27,8 +33,10 @@ public sealed partial class JobStore
                       AND (a.priority > j.priority OR (a.priority = j.priority AND a.id < j.id))
                       AND NOT {DependencySql.Waiting("a")}) THEN 'Priority'
                 ELSE 'Resources' END
-            FROM jobs j WHERE j.id = @id
-            """, P("id", NpgsqlDbType.Bigint, job.Id));
-        return await cmd.ExecuteScalarAsync(ct) as string ?? job.Reason;
+            FROM jobs j WHERE j.id = ANY(@ids) AND j.state = 'PENDING'
+            """, P("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint, pending));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) reasons[r.GetInt64(0)] = r.GetString(1);
+        return reasons;
     }
 }

@@ -24,6 +24,8 @@ public sealed class PriorityTests(OneCoreClusterFixture cluster) : IClassFixture
 
         var highWhileBlocked = await cluster.Client.QueryAsync(high);
         var lowWhileBlocked = await cluster.Client.QueryAsync(low);
+        var listed = (await cluster.Client.GetJsonAsync("/jobs?state=PENDING"))["jobs"]!.AsArray()
+            .ToDictionary(j => j!["job_id"]!.GetValue<string>(), j => j!["reason"]!.GetValue<string>());
         await File.WriteAllTextAsync(Path.Combine(cluster.DataDir, "jobs", blocker, "go"), "");
         await cluster.Client.WaitForStateAsync(low, "COMPLETED");
         await cluster.Client.WaitForStateAsync(high, "COMPLETED");
@@ -33,5 +35,7 @@ public sealed class PriorityTests(OneCoreClusterFixture cluster) : IClassFixture
         claimOrder.Should().Equal([long.Parse(high), long.Parse(low)], "HIGH (10) outranks LOW (1) although it was submitted later");
         highWhileBlocked["reason"]!.GetValue<string>().Should().Be("Resources", "HIGH is next in line and waits only for a core");
         lowWhileBlocked["reason"]!.GetValue<string>().Should().Be("Priority", "LOW waits behind a higher-priority job");
+        listed[high].Should().Be("Resources", "the list shows the same reasons as the query");
+        listed[low].Should().Be("Priority");
     }
 }
