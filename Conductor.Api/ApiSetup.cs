@@ -4,6 +4,7 @@ using Conductor.Api.Jobs;
 using Conductor.Api.Messaging;
 using Conductor.Api.Nodes;
 using Conductor.Api.Stats;
+using Conductor.Api.Schedules;
 using Conductor.Core.Storage;
 using Conductor.Hosting;
 using Microsoft.AspNetCore.Hosting;
@@ -37,6 +38,7 @@ public static class ApiSetup
         services.AddSingleton<ClusterCapacity>();
         services.AddHostedService<DeadNodeMonitor>();
         services.AddConductorStats();
+        services.AddHostedService<ScheduleRunner>();
         return builder;
     }
 
@@ -47,9 +49,20 @@ public static class ApiSetup
 
         var jobs = app.MapGroup("/jobs");
         jobs.MapPost("/submit", SubmitEndpoint.Handle);
+        jobs.MapPost("/submit/bulk", BulkSubmitEndpoint.Handle);
         jobs.MapGet("/query/{id}", QueryEndpoint.Handle);
         jobs.MapPost("/cancel/{id}", CancelEndpoint.Handle);
         jobs.MapGet("", ListEndpoint.Handle);
+        jobs.MapGet("/{id}/events", EventsEndpoint.Handle);
+        jobs.MapGet("/{id}/logs", LogsEndpoint.Handle);
+        jobs.MapPost("/resubmit/{id}", ResubmitEndpoint.Handle);
+
+        var schedules = app.MapGroup("/scheduled-jobs");
+        schedules.MapPost("", CreateScheduleEndpoint.Handle);
+        schedules.MapGet("", ListSchedulesEndpoint.Handle);
+        schedules.MapGet("/{id}", GetScheduleEndpoint.Handle);
+        schedules.MapPatch("/{id}", UpdateScheduleEndpoint.Handle);
+        schedules.MapDelete("/{id}", DeleteScheduleEndpoint.Handle);
 
         app.MapGet("/nodes", NodesEndpoint.Handle);
         app.MapGet("/health", HealthEndpoint.Handle);

@@ -16,13 +16,19 @@ internal sealed class ClusterCapacity(NodeStore nodes, TimeProvider clock)
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(2);
     private (DateTimeOffset At, IReadOnlyList<Node> Nodes)? _cache;
 
-    public async Task CheckAsync(JobSpec spec, string path, FieldErrors errors, CancellationToken ct)
+    public Task CheckAsync(JobSpec spec, string path, FieldErrors errors, CancellationToken ct) =>
+        CheckAllAsync([spec], _ => path, errors, ct);
+
+    /// <summary>Checks many specs (a bulk submit) against one read of the node table.</summary>
+    public async Task CheckAllAsync(IReadOnlyList<JobSpec> specs, Func<int, string> path, FieldErrors errors, CancellationToken ct)
     {
         var cached = _cache;
-        if (cached is { } c && clock.GetUtcNow() - c.At < CacheFor && Problem(spec, path, c.Nodes) is null) return;
+        if (cached is { } c && clock.GetUtcNow() - c.At < CacheFor && specs.Select((s, i) => Problem(s, path(i), c.Nodes)).All(p => p is null))
+            return;
         var fresh = await nodes.ListAsync(ct);
         _cache = (clock.GetUtcNow(), fresh);
-        if (Problem(spec, path, fresh) is { } problem) errors.Add(problem.Field, problem.Message);
+        for (var i = 0; i < specs.Count; i++)
+            if (Problem(specs[i], path(i), fresh) is { } problem) errors.Add(problem.Field, problem.Message);
     }
 
     private static (string Field, string Message)? Problem(JobSpec spec, string path, IReadOnlyList<Node> all)

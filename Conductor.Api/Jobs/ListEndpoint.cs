@@ -32,7 +32,8 @@ internal static class ListEndpoint
             before = c;
         }
         var page = await jobs.ListAsync(new JobFilter(stateFilter, account, name, take, before), ct);
-        var items = page.Select(j => new Item(JobView.Id(j.Id), j.Name ?? $"job-{j.Id}", j.State.ToWire(), j.Reason, j.Account,
+        var reasons = await jobs.WaitReasonsAsync(page, ct);
+        var items = page.Select(j => new Item(JobView.Id(j.Id), j.Name ?? $"job-{j.Id}", j.State.ToWire(), reasons.GetValueOrDefault(j.Id, j.Reason), j.Account,
             j.Partition, j.Cpus, j.Priority, j.Node, j.SubmitTime, j.StartTime, j.EndTime, JobView.ExitCode(j.ExitCode))).ToList();
         var next = page.Count == take ? JobView.Id(page[^1].Id) : null;
         return TypedResults.Ok(new Response(items, next));

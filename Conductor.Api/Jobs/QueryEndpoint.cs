@@ -13,6 +13,7 @@ internal static class QueryEndpoint
         if (!long.TryParse(id, out var jobId)) return Problems.JobNotFound(id);
         var job = await jobs.GetAsync(jobId, ct);
         if (job is null) return Problems.JobNotFound(id);
+        job.Reason = await jobs.WaitReasonAsync(job, ct);
         var allocation = job.Attempt > 0 ? await jobs.GetLatestAllocationAsync(jobId, ct) : null;
         var tail = options.Value.LogTailBytes;
         var logs = new JobView.Logs(await LogTail.ReadAsync(job.StdoutPath, tail, ct), await LogTail.ReadAsync(job.StderrPath, tail, ct));

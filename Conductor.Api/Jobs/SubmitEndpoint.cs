@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Conductor.Api.Messaging;
 using Conductor.Api.Stats;
 using Conductor.Core.Jobs;
@@ -10,7 +11,9 @@ namespace Conductor.Api.Jobs;
 /// <summary><c>POST /jobs/submit</c>: validate, store as PENDING, wake the workers.</summary>
 internal static class SubmitEndpoint
 {
-    public sealed record Response(string JobId);
+    /// <summary>SCNS-Conductor's answer; an array submit also lists every task's job (job_id is the first).</summary>
+    public sealed record Response(
+        string JobId, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? JobIds = null);
 
     public static async Task<Results<Created<Response>, ValidationProblem>> Handle(
         HttpRequest request, JobStore jobs, ClusterCapacity capacity, WakeUpPublisher wakeUps,
@@ -22,16 +25,17 @@ internal static class SubmitEndpoint
         var spec = SubmitParser.Parse(body.RootElement, "", options.Value, errors);
         if (spec is null) return Problems.Invalid(errors);
         await capacity.CheckAsync(spec, "job", errors, ct);
+        await DependencyTargets.CheckAsync(jobs, [spec], _ => "job", errors, ct);
         if (errors.Any) return Problems.Invalid(errors);
 
         var key = request.Headers["Idempotency-Key"].ToString();
         if (key.Length > 200) return Problems.Invalid("Idempotency-Key", "The Idempotency-Key header must be at most 200 characters.");
         if (key.Length > 0) spec = spec with { IdempotencyKey = key };
 
-        var ids = await jobs.SubmitAsync([spec], ct);
-        metrics.Submitted.Inc();
+        var ids = await jobs.SubmitAsync(spec.Expand(), ct);
+        metrics.Submitted.Inc(ids.Count);
         wakeUps.Submitted(spec.Partition);
-        var id = ids[0].ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return TypedResults.Created($"/jobs/query/{id}", new Response(id));
+        var wire = ids.Select(JobView.Id).ToList();
+        return TypedResults.Created($"/jobs/query/{wire[0]}", new Response(wire[0], spec.Array is null ? null : wire));
     }
 }

@@ -11,9 +11,6 @@ namespace Conductor.Api.Jobs;
 /// </summary>
 internal static partial class SubmitParser
 {
-    // Conductor fields that a later release honours; refusing them beats silently ignoring them.
-    private static readonly string[] NotYetSupported = ["dependency", "begin_time", "max_retries", "retry_delay", "array"];
-
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvName();
 
@@ -56,9 +53,6 @@ internal static partial class SubmitParser
     private static JobSpec ParseJob(JsonElement job, string path, ApiOptions limits, FieldErrors errors)
     {
         var f = new JsonFields(job, path, errors);
-        foreach (var name in NotYetSupported)
-            if (f.Has(name)) errors.Add($"{path}.{name}", $"'{path}.{name}' is not supported by this server.");
-
         var spec = new JobSpec
         {
             Script = "",
@@ -78,7 +72,7 @@ internal static partial class SubmitParser
         };
         if ((long)spec.NtasksPerNode * spec.CpusPerTask > 4096)
             errors.Add($"{path}.cpus_per_task", "ntasks_per_node * cpus_per_task must be at most 4096.");
-        return spec;
+        return SchedulingFields.Parse(f, path, errors, spec, limits.MaxBulkJobs);
     }
 
     private static long? ParseMemory(string? text, string field, FieldErrors errors)

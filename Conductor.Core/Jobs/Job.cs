@@ -24,6 +24,24 @@ public sealed class Job
     public string Script { get; set; } = "";
     public string? IdempotencyKey { get; set; }
 
+    /// <summary>The dependency as submitted (Slurm syntax); the edges live in job_dependencies.</summary>
+    public string? Dependency { get; set; }
+    public DateTime? BeginTime { get; set; }
+
+    /// <summary>How many times a failed attempt is run again; 0 = a failure is final.</summary>
+    public int MaxRetries { get; set; }
+    public int RetryDelaySeconds { get; set; }
+    public string RetryBackoff { get; set; } = RetryBackoffs.Fixed;
+
+    /// <summary>For a task of a job array: the array's id (its first task), the task id, the %N limit.</summary>
+    public long? ArrayJobId { get; set; }
+    public int? ArrayTaskId { get; set; }
+    public int? ArrayMaxRunning { get; set; }
+
+    /// <summary>For a job a cron schedule created: the schedule and the fire time it stands for.</summary>
+    public long? ScheduleId { get; set; }
+    public DateTime? ScheduleFireTime { get; set; }
+
     public JobState State { get; set; } = JobState.Pending;
     public string Reason { get; set; } = JobReason.Priority;
     public string? ErrorMsg { get; set; }

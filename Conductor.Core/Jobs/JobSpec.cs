@@ -19,6 +19,53 @@ public sealed record JobSpec
     public int Priority { get; init; } = 5;
     public required string Script { get; init; }
     public string? IdempotencyKey { get; init; }
+    public string? Dependency { get; init; }
+    public IReadOnlyList<(string Kind, long JobId)> Dependencies { get; init; } = [];
+    public DateTime? BeginTime { get; init; }
+    public int MaxRetries { get; init; }
+    public int RetryDelaySeconds { get; init; }
+    public string RetryBackoff { get; init; } = RetryBackoffs.Fixed;
+    public JobArray? Array { get; init; }
+    public int? ArrayTaskId { get; init; }
+    public long? ScheduleId { get; init; }
+    public DateTime? ScheduleFireTime { get; init; }
+
+    /// <summary>One spec per task of the array (or just this one): each task is its own job.</summary>
+    public IReadOnlyList<JobSpec> Expand() =>
+        Array is null ? [this] : Array.TaskIds.Select((task, i) => this with
+        {
+            ArrayTaskId = task,
+            Array = Array,
+            IdempotencyKey = i == 0 ? IdempotencyKey : null, // the key names the array through its first task
+        }).ToList();
+
+    /// <summary>
+    /// The spec a finished job was submitted with, for an explicit resubmit: a person asks for it
+    /// to run now, so its dependencies and begin time (long since decided) are not copied; its
+    /// retry policy is.
+    /// </summary>
+    public static JobSpec CopyOf(Job job) => new()
+    {
+        Name = job.Name,
+        Account = job.Account,
+        Partition = job.Partition,
+        NtasksPerNode = job.NtasksPerNode,
+        CpusPerTask = job.CpusPerTask,
+        MemoryMb = job.MemoryMb,
+        TimeLimitSeconds = job.TimeLimitSeconds,
+        Environment = new Dictionary<string, string>(job.Environment),
+        // The worker records the defaulted directory (<data>/jobs/<id>) as work_dir; the copy
+        // must get its own directory, not write into the old job's.
+        WorkDir = job.WorkDir is { } dir && dir.EndsWith($"/jobs/{job.Id}", StringComparison.Ordinal) ? null : job.WorkDir,
+        StandardOutput = job.StandardOutput,
+        StandardError = job.StandardError,
+        Exclusive = job.Exclusive,
+        Priority = job.Priority,
+        Script = job.Script,
+        MaxRetries = job.MaxRetries,
+        RetryDelaySeconds = job.RetryDelaySeconds,
+        RetryBackoff = job.RetryBackoff,
+    };
 
     public Job ToJob(DateTime now) => new()
     {
@@ -38,9 +85,25 @@ public sealed record JobSpec
         Priority = Priority,
         Script = Script,
         IdempotencyKey = IdempotencyKey,
+        Dependency = Dependency,
+        BeginTime = BeginTime,
+        MaxRetries = MaxRetries,
+        RetryDelaySeconds = RetryDelaySeconds,
+        RetryBackoff = RetryBackoff,
+        ArrayTaskId = ArrayTaskId,
+        ArrayMaxRunning = Array?.MaxRunning,
+        ScheduleId = ScheduleId,
+        ScheduleFireTime = ScheduleFireTime,
         State = JobState.Pending,
-        Reason = JobReason.Priority,
+        Reason = Dependencies.Count > 0 ? JobReason.Dependency : BeginTime > now ? JobReason.BeginTime : JobReason.Priority,
         SubmitTime = now,
-        EligibleTime = now,
+        EligibleTime = BeginTime > now ? BeginTime.Value : now,
     };
+}
+
+/// <summary>How the pause before a retry grows: the same each time, or doubling with ±25 % jitter.</summary>
+public static class RetryBackoffs
+{
+    public const string Fixed = "fixed";
+    public const string Exponential = "exponential";
 }

@@ -1,5 +1,6 @@
 using Conductor.Core.Jobs;
 using Conductor.Core.Nodes;
+using Conductor.Core.Schedules;
 using Microsoft.EntityFrameworkCore;
 
 namespace Conductor.Core.Storage;
@@ -13,6 +14,8 @@ public sealed class ConductorDbContext(DbContextOptions<ConductorDbContext> opti
 {
     public DbSet<Job> Jobs => Set<Job>();
     public DbSet<JobEvent> JobEvents => Set<JobEvent>();
+    public DbSet<JobDependency> JobDependencies => Set<JobDependency>();
+    public DbSet<Schedule> Schedules => Set<Schedule>();
     public DbSet<Allocation> Allocations => Set<Allocation>();
     public DbSet<Node> Nodes => Set<Node>();
 
@@ -28,6 +31,13 @@ public sealed class ConductorDbContext(DbContextOptions<ConductorDbContext> opti
             job.Property(j => j.Partition).HasMaxLength(64);
             job.Property(j => j.Environment).HasColumnType("jsonb").HasConversion(JsonColumn.DictionaryConverter, JsonColumn.DictionaryComparer);
             job.Property(j => j.IdempotencyKey).HasMaxLength(200);
+            job.Property(j => j.Dependency).HasMaxLength(1024);
+            // One job per fire time of a schedule, however many schedulers race.
+            job.HasIndex(j => new { j.ScheduleId, j.ScheduleFireTime }).IsUnique().HasFilter("schedule_id IS NOT NULL")
+                .HasDatabaseName("ux_jobs_schedule_fire");
+            // Counting an array's RUNNING tasks for its %N limit.
+            job.HasIndex(j => new { j.ArrayJobId, j.State }).HasFilter("array_job_id IS NOT NULL").HasDatabaseName("ix_jobs_array");
+            job.Property(j => j.RetryBackoff).HasMaxLength(16).HasDefaultValue(RetryBackoffs.Fixed);
             job.HasIndex(j => j.IdempotencyKey).IsUnique().HasFilter("idempotency_key IS NOT NULL");
             // The claim query: PENDING jobs of a partition by priority, then submit order.
             job.HasIndex(j => new { j.Partition, j.Priority, j.Id })
@@ -46,6 +56,28 @@ public sealed class ConductorDbContext(DbContextOptions<ConductorDbContext> opti
             ev.Property(e => e.ToState).HasConversion(StateConverter).HasMaxLength(16);
             ev.Property(e => e.Reason).HasMaxLength(64);
             ev.HasIndex(e => new { e.JobId, e.Id });
+        });
+
+        model.Entity<JobDependency>(dep =>
+        {
+            dep.ToTable("job_dependencies");
+            dep.HasKey(d => new { d.JobId, d.DependsOn, d.Kind });
+            dep.Property(d => d.Kind).HasMaxLength(16);
+            // "Who waits on this job": the never-satisfied sweep and the claim's anti-join.
+            dep.HasIndex(d => d.DependsOn);
+        });
+
+        model.Entity<Schedule>(schedule =>
+        {
+            schedule.ToTable("scheduled_jobs");
+            schedule.Property(s => s.Name).HasMaxLength(256);
+            schedule.Property(s => s.Cron).HasMaxLength(256);
+            schedule.Property(s => s.TimeZone).HasMaxLength(64);
+            schedule.Property(s => s.Overlap).HasMaxLength(16);
+            schedule.Property(s => s.Misfire).HasMaxLength(16);
+            schedule.Property(s => s.JobTemplate).HasColumnType("jsonb");
+            // The scheduler's "what is due" scan.
+            schedule.HasIndex(s => s.NextFireTime).HasFilter("status = 1").HasDatabaseName("ix_scheduled_jobs_due");
         });
 
         model.Entity<Allocation>(alloc =>

@@ -1,4 +1,3 @@
-using Conductor.Core.Jobs;
 using Conductor.Core.Scheduling;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -8,7 +7,7 @@ using static Conductor.Core.Storage.Sql;
 namespace Conductor.Core.Storage;
 
 /// <summary>A job this node's worker now owns for one attempt, with the cores it is pinned to.</summary>
-public sealed record ClaimedJob(Job Job, int[] CpuIds);
+public sealed record ClaimedJob(Jobs.Job Job, int[] CpuIds);
 
 /// <summary>The claiming node as its worker registered it; the instance id is the fencing token.</summary>
 public sealed record NodeClaim(string Name, Guid InstanceId, string Partition, int[] CoreIds, long MemoryMb);
@@ -16,19 +15,22 @@ public sealed record NodeClaim(string Name, Guid InstanceId, string Partition, i
 public sealed partial class JobStore
 {
     /// <summary>
-    /// Claims as many PENDING jobs as fit on the node, in one transaction and three round trips:
+    /// Claims as many PENDING jobs as fit on the node, in one transaction and few round trips:
     /// (1) one batch that locks the node row (serialises claims per node and fences a stale
     /// worker instance), reads its active allocations and locks candidate jobs with SKIP LOCKED
-    /// (other nodes claim concurrently); the plan is made in memory; (2) one statement moves the
-    /// planned jobs to RUNNING with their events and allocations; (3) commit. Nothing is spawned
-    /// here: a crash after the commit leaves RUNNING jobs without a pid, which recovery requeues.
+    /// (other nodes claim concurrently); array %N limits are applied under their advisory locks;
+    /// the plan (<see cref="CorePlanner"/>, with backfill) is made in memory; (2) one statement
+    /// moves the planned jobs to RUNNING with their events and allocations; (3) commit. Nothing
+    /// is spawned here: a crash after the commit leaves RUNNING jobs without a pid, which
+    /// recovery requeues.
     /// </summary>
     public async Task<IReadOnlyList<ClaimedJob>> ClaimAsync(NodeClaim node, int batch, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var (owned, view, queue) = await ReadClaimStateAsync(conn, node, batch, ct);
-        if (!owned || view.BusyCores.Count >= node.CoreIds.Length) return [];
+        var (owned, view, locked) = await ReadClaimStateAsync(conn, node, batch, ct);
+        if (!owned || view.BusyCores.Count >= node.CoreIds.Length || locked.Count == 0) return [];
+        var queue = await WithinArrayLimitsAsync(conn, locked, ct);
         var plan = CorePlanner.Plan(view, queue, UtcNow);
         if (plan.Count == 0) return [];
         var claimed = await MoveToRunningAsync(conn, node.Name, plan, ct);
@@ -36,24 +38,28 @@ public sealed partial class JobStore
         return await LoadClaimedAsync(claimed, plan, ct);
     }
 
-    private static async Task<(bool Owned, NodeView View, List<Candidate> Queue)> ReadClaimStateAsync(
+    private static async Task<(bool Owned, NodeView View, List<ArrayCandidate> Queue)> ReadClaimStateAsync(
         NpgsqlConnection conn, NodeClaim node, int batch, CancellationToken ct)
     {
         await using var cmd = new NpgsqlBatch(conn);
         cmd.BatchCommands.Add(Batched(
             "SELECT 1 FROM nodes WHERE name = @n AND instance_id = @i AND state = 'Up' FOR UPDATE",
             P("n", NpgsqlDbType.Varchar, node.Name), P("i", NpgsqlDbType.Uuid, node.InstanceId)));
-        cmd.BatchCommands.Add(Batched(
-            """
+        cmd.BatchCommands.Add(Batched("""
             SELECT a.cpu_ids, a.memory_mb, j.exclusive, j.start_time + make_interval(secs => j.time_limit_seconds)
             FROM allocations a JOIN jobs j ON j.id = a.job_id WHERE a.node = @n AND a.released_at IS NULL
-            """,
-            P("n", NpgsqlDbType.Varchar, node.Name)));
-        cmd.BatchCommands.Add(Batched("""
-            SELECT id, cpus, memory_mb, exclusive, time_limit_seconds FROM jobs
-            WHERE state = 'PENDING' AND partition = @p AND eligible_time <= now() AND cpus <= @c AND memory_mb <= @m
+            """, P("n", NpgsqlDbType.Varchar, node.Name)));
+        // Jobs still waiting for a dependency or their begin time are not candidates at all, so
+        // they neither start nor hold back the jobs behind them.
+        cmd.BatchCommands.Add(Batched($"""
+            SELECT id, cpus, memory_mb, exclusive, time_limit_seconds, array_job_id, array_max_running FROM jobs
+            WHERE state = 'PENDING' AND partition = @p AND eligible_time <= now()
+              AND cpus <= @c AND memory_mb <= @m
+              AND NOT {DependencySql.Waiting("jobs")}
+              AND (array_max_running IS NULL OR array_max_running >
+                   (SELECT count(*) FROM jobs r WHERE r.array_job_id = jobs.array_job_id AND r.state = 'RUNNING'))
             ORDER BY priority DESC, id
-            LIMIT @l FOR UPDATE SKIP LOCKED
+            LIMIT @l FOR UPDATE OF jobs SKIP LOCKED
             """,
             P("p", NpgsqlDbType.Varchar, node.Partition), P("c", NpgsqlDbType.Integer, node.CoreIds.Length),
             P("m", NpgsqlDbType.Bigint, node.MemoryMb), P("l", NpgsqlDbType.Integer, batch)));
@@ -73,26 +79,30 @@ public sealed partial class JobStore
             running.Add(new RunningSlot(cores.Length, r.IsDBNull(3) ? null : r.GetDateTime(3)));
         }
         await r.NextResultAsync(ct);
-        var queue = new List<Candidate>();
+        var queue = new List<ArrayCandidate>();
         while (await r.ReadAsync(ct))
-            queue.Add(new Candidate(r.GetInt64(0), r.GetInt32(1), r.GetInt64(2), r.GetBoolean(3), r.IsDBNull(4) ? null : r.GetInt32(4)));
+            queue.Add(new ArrayCandidate(
+                new Candidate(r.GetInt64(0), r.GetInt32(1), r.GetInt64(2), r.GetBoolean(3), r.IsDBNull(4) ? null : r.GetInt32(4)),
+                r.IsDBNull(5) ? null : r.GetInt64(5), r.IsDBNull(6) ? null : r.GetInt32(6)));
         return (owned, new NodeView(node.CoreIds, node.MemoryMb, busy, memory, exclusive, running), queue);
     }
 
     private static async Task<List<long>> MoveToRunningAsync(NpgsqlConnection conn, string node, IReadOnlyList<Placement> plan, CancellationToken ct)
     {
         // cpu id arrays travel as text ('{0,1}') because unnest cannot take a ragged int[][].
+        // Times are clock_timestamp(), not now(): now() is when the claim transaction began, which
+        // can predate the end of a parent job whose completion this very claim saw.
         const string sql = """
             WITH picked AS (
                 SELECT * FROM unnest(@ids, @cores, @mem) AS p(id, cores, mem)),
             moved AS (
-                UPDATE jobs j SET state = 'RUNNING', reason = 'None', node = @n, start_time = now(),
+                UPDATE jobs j SET state = 'RUNNING', reason = 'None', node = @n, start_time = clock_timestamp(),
                     attempt = j.attempt + 1, pid = NULL, process_start_ticks = NULL, boot_id = NULL, exit_code = NULL
                 FROM picked p WHERE j.id = p.id AND j.state = 'PENDING'
                 RETURNING j.id, j.attempt, p.cores, p.mem),
             ev AS (
                 INSERT INTO job_events (job_id, from_state, to_state, reason, at, node)
-                SELECT id, 'PENDING', 'RUNNING', 'Claimed', now(), @n FROM moved),
+                SELECT id, 'PENDING', 'RUNNING', 'Claimed', clock_timestamp(), @n FROM moved),
             alloc AS (
                 INSERT INTO allocations (job_id, attempt, node, cpus, cpu_ids, memory_mb, created_at)
                 SELECT id, attempt, @n, cardinality(cores::int[]), cores::int[], mem, now() FROM moved)

@@ -1,6 +1,9 @@
+using System.Text.Json;
 using Conductor.Core.Jobs;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using NpgsqlTypes;
+using static Conductor.Core.Storage.Sql;
 
 namespace Conductor.Core.Storage;
 
@@ -9,46 +12,73 @@ public sealed partial class JobStore
     /// <summary>
     /// Stores the jobs as PENDING in one transaction (all or nothing), each with its first event.
     /// With an idempotency key already taken, answers the existing job instead of a new one.
+    /// The returned ids are in the order of <paramref name="specs"/>.
     /// </summary>
     public async Task<IReadOnlyList<long>> SubmitAsync(IReadOnlyList<JobSpec> specs, CancellationToken ct)
     {
-        if (specs.Count == 1 && specs[0].IdempotencyKey is { } key)
+        if (specs.Count == 0) return [];
+        // Only the first spec carries a key (a single job, or the first task of an array).
+        if (specs[0].IdempotencyKey is { } key)
         {
             var existing = await FindByIdempotencyKeyAsync(key, ct);
-            if (existing is not null) return [existing.Value];
+            if (existing.Count > 0) return existing;
         }
         try
         {
             return await InsertAsync(specs, ct);
         }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } && specs.Count == 1
-                                          && specs[0].IdempotencyKey is { } raced)
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && specs[0].IdempotencyKey is { } raced)
         {
-            // A concurrent submit with the same key won the unique index: answer its job.
-            return [await FindByIdempotencyKeyAsync(raced, ct) ?? throw new InvalidOperationException("Idempotent job vanished.", e)];
+            // A concurrent submit with the same key won the unique index (we waited for its
+            // commit there): answer its job.
+            var existing = await FindByIdempotencyKeyAsync(raced, ct);
+            return existing.Count > 0 ? existing : throw new InvalidOperationException("Idempotent job vanished.", e);
         }
     }
 
+    /// <summary>
+    /// One set-based INSERT fed by arrays (one parameter per column, not per row), so 10,000
+    /// jobs cost one round trip instead of 10,000 tracked entities. Ids are taken from the
+    /// sequence first and handed out in input order, so the answer maps 1:1 onto the input
+    /// without relying on the order of RETURNING.
+    /// </summary>
     private async Task<IReadOnlyList<long>> InsertAsync(IReadOnlyList<JobSpec> specs, CancellationToken ct)
     {
-        await using var ctx = await ContextAsync(ct);
-        await using var tx = await ctx.Database.BeginTransactionAsync(ct);
-        var now = UtcNow;
-        var jobs = specs.Select(s => s.ToJob(now)).ToList();
-        ctx.Jobs.AddRange(jobs);
-        await ctx.SaveChangesAsync(ct);
-        ctx.JobEvents.AddRange(jobs.Select(j => new JobEvent
-        {
-            JobId = j.Id, FromState = null, ToState = JobState.Pending, Reason = "Submitted", At = now,
-        }));
-        await ctx.SaveChangesAsync(ct);
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var ids = await InsertAsync(conn, specs, ct);
         await tx.CommitAsync(ct);
-        return jobs.Select(j => j.Id).ToList();
+        return ids;
     }
 
-    private async Task<long?> FindByIdempotencyKeyAsync(string key, CancellationToken ct)
+    /// <summary>The insert inside the caller's transaction (the scheduler fires within its schedule lock).</summary>
+    internal async Task<long[]> InsertAsync(NpgsqlConnection conn, IReadOnlyList<JobSpec> specs, CancellationToken ct)
+    {
+        var ids = await ReserveIdsAsync(conn, specs.Count, ct);
+        await using var cmd = conn.Command(InsertSql, InsertParameters(ids, specs, UtcNow));
+        var inserted = (long)(await cmd.ExecuteScalarAsync(ct))!;
+        if (inserted != specs.Count) throw new InvalidOperationException($"Inserted {inserted} of {specs.Count} jobs.");
+        return ids;
+    }
+
+    private static async Task<long[]> ReserveIdsAsync(NpgsqlConnection conn, int count, CancellationToken ct)
+    {
+        await using var cmd = conn.Command(
+            "SELECT nextval(pg_get_serial_sequence('jobs', 'id')) FROM generate_series(1, @n)",
+            P("n", NpgsqlDbType.Integer, count));
+        var ids = new List<long>(count);
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+            while (await r.ReadAsync(ct)) ids.Add(r.GetInt64(0));
+        ids.Sort();
+        return [.. ids];
+    }
+
+    /// <summary>The job the key names and, if it heads an array, the array's other tasks; in id order.</summary>
+    private async Task<IReadOnlyList<long>> FindByIdempotencyKeyAsync(string key, CancellationToken ct)
     {
         await using var ctx = await ContextAsync(ct);
-        return await ctx.Jobs.Where(j => j.IdempotencyKey == key).Select(j => (long?)j.Id).FirstOrDefaultAsync(ct);
+        var head = await ctx.Jobs.Where(j => j.IdempotencyKey == key).Select(j => (long?)j.Id).FirstOrDefaultAsync(ct);
+        if (head is not { } id) return [];
+        return await ctx.Jobs.Where(j => j.Id == id || j.ArrayJobId == id).OrderBy(j => j.Id).Select(j => j.Id).ToListAsync(ct);
     }
 }

@@ -22,22 +22,24 @@ public sealed partial class JobStore
     public async Task<IReadOnlyList<long>> TransitionManyAsync(IReadOnlyList<Transition> transitions, CancellationToken ct)
     {
         foreach (var t in transitions) JobTransitions.EnsureAllowed(t.From, t.To);
-        const string sql = """
+        const string sql = $"""
             WITH t AS (
-                SELECT * FROM unnest(@ids, @froms, @tos, @reasons, @msgs, @exits, @attempts, @nodes)
-                    AS t(id, from_state, to_state, reason, msg, exit_code, attempt, node)),
+                SELECT * FROM unnest(@ids, @froms, @tos, @reasons, @msgs, @exits, @attempts, @nodes, @retries)
+                    AS t(id, from_state, to_state, reason, msg, exit_code, attempt, node, retry)),
             moved AS (
                 UPDATE jobs j SET
                     state = t.to_state, reason = t.reason, error_msg = t.msg,
-                    exit_code = CASE WHEN t.to_state = 'PENDING' THEN NULL ELSE COALESCE(t.exit_code, j.exit_code) END,
+                    exit_code = CASE WHEN t.to_state = 'PENDING' AND NOT t.retry THEN NULL ELSE COALESCE(t.exit_code, j.exit_code) END,
                     end_time = CASE WHEN t.to_state IN ('COMPLETED', 'FAILED', 'CANCELLED') THEN now() ELSE j.end_time END,
                     node = CASE WHEN t.to_state = 'PENDING' THEN NULL ELSE j.node END,
                     pid = CASE WHEN t.to_state = 'PENDING' THEN NULL ELSE j.pid END,
                     process_start_ticks = CASE WHEN t.to_state = 'PENDING' THEN NULL ELSE j.process_start_ticks END,
                     start_time = CASE WHEN t.to_state = 'PENDING' THEN NULL ELSE j.start_time END,
-                    attempt = CASE WHEN t.to_state = 'PENDING' THEN j.attempt - 1 ELSE j.attempt END
+                    attempt = CASE WHEN t.to_state = 'PENDING' AND NOT t.retry THEN j.attempt - 1 ELSE j.attempt END,
+                    eligible_time = CASE WHEN t.retry THEN now() + make_interval(secs => {RetryDelaySql}) ELSE j.eligible_time END
                 FROM t
                 WHERE j.id = t.id AND j.state = t.from_state AND (t.attempt IS NULL OR j.attempt = t.attempt)
+                  AND (NOT t.retry OR j.attempt <= j.max_retries)
                 RETURNING j.id, t.from_state, t.to_state, t.reason, t.node),
             ev AS (
                 INSERT INTO job_events (job_id, from_state, to_state, reason, at, node)
@@ -57,12 +59,23 @@ public sealed partial class JobStore
             P("msgs", NpgsqlDbType.Array | NpgsqlDbType.Text, transitions.Select(t => t.ErrorMsg).ToArray()),
             P("exits", NpgsqlDbType.Array | NpgsqlDbType.Integer, transitions.Select(t => t.ExitCode).ToArray()),
             P("attempts", NpgsqlDbType.Array | NpgsqlDbType.Integer, transitions.Select(t => t.Attempt).ToArray()),
-            P("nodes", NpgsqlDbType.Array | NpgsqlDbType.Varchar, transitions.Select(t => t.Node).ToArray()));
+            P("nodes", NpgsqlDbType.Array | NpgsqlDbType.Varchar, transitions.Select(t => t.Node).ToArray()),
+            P("retries", NpgsqlDbType.Array | NpgsqlDbType.Boolean, transitions.Select(t => t.Retry && t.To == JobState.Pending).ToArray()));
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var moved = new List<long>(transitions.Count);
         while (await r.ReadAsync(ct)) moved.Add(r.GetInt64(0));
         return moved;
     }
+
+    /// <summary>
+    /// The pause before attempt n+1 (n = the attempt that failed): retry_delay_seconds, or for
+    /// exponential backoff retry_delay_seconds * 2^(n-1) with +-25 % jitter (so a burst of jobs
+    /// failing together does not come back together); never more than a day.
+    /// </summary>
+    private const string RetryDelaySql = """
+        LEAST(86400, j.retry_delay_seconds * CASE WHEN j.retry_backoff = 'exponential'
+            THEN power(2, LEAST(j.attempt - 1, 20)) * (0.75 + random() * 0.5) ELSE 1 END)
+        """;
 
     /// <summary>
     /// Cancel as the API sees it: PENDING → CANCELLED at once; RUNNING → mark the request for

@@ -12,4 +12,12 @@ public sealed record Transition(long JobId, JobState From, JobState To, string R
     public int? ExitCode { get; init; }
     public int? Attempt { get; init; }
     public string? Node { get; init; }
+
+    /// <summary>
+    /// With <see cref="To"/> = PENDING: the attempt ran and failed and is to run again. The
+    /// attempt number is kept (not undone as for a never-spawned requeue), the write applies
+    /// only while attempts are left (attempt &lt;= max_retries), and the job is not eligible
+    /// before its retry delay has passed.
+    /// </summary>
+    public bool Retry { get; init; }
 }

@@ -37,6 +37,7 @@ public sealed class Dispatcher(
             {
                 if (node.MarkedDown) await RejoinAsync(ct);
                 if (checkCancels || wakeUps.TakeCancelHint()) await ApplyCancelsAsync(ct);
+                if (checkCancels) await FailNeverSatisfiedAsync(ct); // a sweep on poll ticks, off the per-job path
                 var claimedAll = await ClaimAsync(ct);
                 backoff = TimeSpan.Zero;
                 if (claimedAll) continue; // the batch was full: there may be more that fits
@@ -78,6 +79,13 @@ public sealed class Dispatcher(
         await Task.WhenAny(Task.WhenAll(tasks), Task.Delay(TimeSpan.FromSeconds(options.Value.GraceSeconds + 5), ct));
         await node.RegisterAsync(ct);
         await recovery.RecoverAsync(node.Name, ct);
+    }
+
+    /// <summary>Jobs whose dependency failed must end rather than wait forever; any worker may do it.</summary>
+    private async Task FailNeverSatisfiedAsync(CancellationToken ct)
+    {
+        var failed = await store.FailNeverSatisfiedAsync(ct);
+        if (failed > 0) log.LogInformation("Failed {Count} pending jobs whose dependency can never be satisfied", failed);
     }
 
     private async Task ApplyCancelsAsync(CancellationToken ct)

@@ -41,6 +41,11 @@ public static class JobEnvironment
         env["SLURM_NTASKS"] = job.NtasksPerNode.ToString(CultureInfo.InvariantCulture);
         env["SLURM_CPUS_PER_TASK"] = job.CpusPerTask.ToString(CultureInfo.InvariantCulture);
         env["SLURM_MEM_PER_NODE"] = job.MemoryMb.ToString(CultureInfo.InvariantCulture);
+        if (job.ArrayTaskId is { } task)
+        {
+            Set(env, "ARRAY_TASK_ID", task.ToString(CultureInfo.InvariantCulture));
+            Set(env, "ARRAY_JOB_ID", (job.ArrayJobId ?? job.Id).ToString(CultureInfo.InvariantCulture));
+        }
         return env;
     }
 

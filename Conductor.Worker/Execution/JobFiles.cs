@@ -56,12 +56,14 @@ public sealed class JobFiles(string dataDir, Job job)
         }
     }
 
-    /// <summary>Slurm-style patterns: %j job id, %x job name, %% a percent sign; relative to the working directory.</summary>
+    /// <summary>Slurm-style patterns: %j job id, %x job name, %A array id, %a array task id, %% a percent sign; relative to the working directory.</summary>
     private string Resolve(string? pattern, string fallback)
     {
         if (string.IsNullOrEmpty(pattern)) return Path.Combine(WorkDir, fallback);
         var name = pattern.Replace("%%", "\0").Replace("%j", job.Id.ToString(CultureInfo.InvariantCulture))
-            .Replace("%x", job.Name ?? $"job-{job.Id}").Replace("\0", "%");
+            .Replace("%x", job.Name ?? $"job-{job.Id}")
+            .Replace("%A", (job.ArrayJobId ?? job.Id).ToString(CultureInfo.InvariantCulture))
+            .Replace("%a", job.ArrayTaskId?.ToString(CultureInfo.InvariantCulture) ?? "0").Replace("\0", "%");
         return Path.GetFullPath(name, WorkDir);
     }
 }

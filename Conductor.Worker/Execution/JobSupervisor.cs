@@ -134,10 +134,11 @@ public sealed class JobSupervisor(
     /// <summary>Writes the outcome; a failing store is retried until it answers, never dropped.</summary>
     private async Task FinishAsync(Job job, RunningJob run, JobState to, string reason, int? code, string? msg)
     {
-        var moved = await retry.RunAsync($"finish job {job.Id}", ct => store.TransitionAsync(
+        // FinishAsync turns a failure into a retry (back to PENDING) when the job asked for one.
+        var moved = await retry.RunAsync($"finish job {job.Id}", ct => store.FinishAsync(
             new Transition(job.Id, JobState.Running, to, reason) { ExitCode = code, ErrorMsg = msg, Attempt = run.Attempt, Node = Options.NodeName }, ct));
-        if (moved)
-            log.LogInformation("Job {JobId} {From} -> {To} ({Reason}) on {Node}, exit code {ExitCode}", job.Id, "RUNNING", to.ToWire(), reason, Options.NodeName, code);
+        if (moved is { } state)
+            log.LogInformation("Job {JobId} {From} -> {To} ({Reason}) on {Node}, exit code {ExitCode}", job.Id, "RUNNING", state.ToWire(), reason, Options.NodeName, code);
         else
             log.LogInformation("Job {JobId} was already moved by someone else; outcome {To} not written", job.Id, to.ToWire());
     }

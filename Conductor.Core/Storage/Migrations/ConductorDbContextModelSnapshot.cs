@@ -95,9 +95,25 @@ namespace Conductor.Core.Storage.Migrations
                         .HasColumnType("character varying(128)")
                         .HasColumnName("account");
 
+                    b.Property<long?>("ArrayJobId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("array_job_id");
+
+                    b.Property<int?>("ArrayMaxRunning")
+                        .HasColumnType("integer")
+                        .HasColumnName("array_max_running");
+
+                    b.Property<int?>("ArrayTaskId")
+                        .HasColumnType("integer")
+                        .HasColumnName("array_task_id");
+
                     b.Property<int>("Attempt")
                         .HasColumnType("integer")
                         .HasColumnName("attempt");
+
+                    b.Property<DateTime?>("BeginTime")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("begin_time");
 
                     b.Property<string>("BootId")
                         .HasColumnType("text")
@@ -114,6 +130,11 @@ namespace Conductor.Core.Storage.Migrations
                     b.Property<int>("CpusPerTask")
                         .HasColumnType("integer")
                         .HasColumnName("cpus_per_task");
+
+                    b.Property<string>("Dependency")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("dependency");
 
                     b.Property<DateTime>("EligibleTime")
                         .HasColumnType("timestamp with time zone")
@@ -144,6 +165,10 @@ namespace Conductor.Core.Storage.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)")
                         .HasColumnName("idempotency_key");
+
+                    b.Property<int>("MaxRetries")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_retries");
 
                     b.Property<long>("MemoryMb")
                         .HasColumnType("bigint")
@@ -185,6 +210,26 @@ namespace Conductor.Core.Storage.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")
                         .HasColumnName("reason");
+
+                    b.Property<string>("RetryBackoff")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasDefaultValue("fixed")
+                        .HasColumnName("retry_backoff");
+
+                    b.Property<int>("RetryDelaySeconds")
+                        .HasColumnType("integer")
+                        .HasColumnName("retry_delay_seconds");
+
+                    b.Property<DateTime?>("ScheduleFireTime")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("schedule_fire_time");
+
+                    b.Property<long?>("ScheduleId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("schedule_id");
 
                     b.Property<string>("Script")
                         .IsRequired()
@@ -240,9 +285,18 @@ namespace Conductor.Core.Storage.Migrations
                     b.HasIndex("Account", "Id")
                         .HasDatabaseName("ix_jobs_account_id");
 
+                    b.HasIndex("ArrayJobId", "State")
+                        .HasDatabaseName("ix_jobs_array")
+                        .HasFilter("array_job_id IS NOT NULL");
+
                     b.HasIndex("Node", "State")
                         .HasDatabaseName("ix_jobs_running_node")
                         .HasFilter("state = 'RUNNING'");
+
+                    b.HasIndex("ScheduleId", "ScheduleFireTime")
+                        .IsUnique()
+                        .HasDatabaseName("ux_jobs_schedule_fire")
+                        .HasFilter("schedule_id IS NOT NULL");
 
                     b.HasIndex("State", "Id")
                         .HasDatabaseName("ix_jobs_state_id");
@@ -253,6 +307,30 @@ namespace Conductor.Core.Storage.Migrations
                         .HasFilter("state = 'PENDING'");
 
                     b.ToTable("jobs", (string)null);
+                });
+
+            modelBuilder.Entity("Conductor.Core.Jobs.JobDependency", b =>
+                {
+                    b.Property<long>("JobId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("job_id");
+
+                    b.Property<long>("DependsOn")
+                        .HasColumnType("bigint")
+                        .HasColumnName("depends_on");
+
+                    b.Property<string>("Kind")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("kind");
+
+                    b.HasKey("JobId", "DependsOn", "Kind")
+                        .HasName("pk_job_dependencies");
+
+                    b.HasIndex("DependsOn")
+                        .HasDatabaseName("ix_job_dependencies_depends_on");
+
+                    b.ToTable("job_dependencies", (string)null);
                 });
 
             modelBuilder.Entity("Conductor.Core.Jobs.JobEvent", b =>
@@ -354,6 +432,80 @@ namespace Conductor.Core.Storage.Migrations
                         .HasName("pk_nodes");
 
                     b.ToTable("nodes", (string)null);
+                });
+
+            modelBuilder.Entity("Conductor.Core.Schedules.Schedule", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Cron")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("cron");
+
+                    b.Property<string>("JobTemplate")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("job_template");
+
+                    b.Property<DateTime?>("LastFireTime")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_fire_time");
+
+                    b.Property<string>("Misfire")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("misfire");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTime?>("NextFireTime")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_fire_time");
+
+                    b.Property<string>("Overlap")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("overlap");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer")
+                        .HasColumnName("status");
+
+                    b.Property<string>("TimeZone")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("time_zone");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_scheduled_jobs");
+
+                    b.HasIndex("NextFireTime")
+                        .HasDatabaseName("ix_scheduled_jobs_due")
+                        .HasFilter("status = 1");
+
+                    b.ToTable("scheduled_jobs", (string)null);
                 });
 #pragma warning restore 612, 618
         }

@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Text.Json;
+using Conductor.Api.Messaging;
+using Conductor.Core.Jobs;
+using Conductor.Core.Storage;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace Conductor.Api.Jobs;
+
+/// <summary>
+/// <c>POST /jobs/submit/bulk</c>: an array of submit bodies, all or nothing. Every element is
+/// validated first (errors are named <c>[i].job.field</c>); only a fully valid array is stored,
+/// in one transaction, so a client never has to clean up half a batch.
+/// </summary>
+internal static class BulkSubmitEndpoint
+{
+    public sealed record Response(IReadOnlyList<string> JobIds);
+
+    public static async Task<Results<Created<Response>, ValidationProblem>> Handle(
+        HttpRequest request, JobStore jobs, ClusterCapacity capacity, WakeUpPublisher wakeUps,
+        IOptions<ApiOptions> options, CancellationToken ct)
+    {
+        var limits = options.Value;
+        AllowLargeBody(request.HttpContext, limits.MaxBulkBodyBytes);
+        var errors = new FieldErrors();
+        using var body = await RequestBody.ReadAsync(request, limits.MaxBulkBodyBytes, errors, ct);
+        if (body is null) return Problems.Invalid(errors);
+        var specs = Parse(body.RootElement, limits, errors);
+        if (specs is null) return Problems.Invalid(errors);
+        await capacity.CheckAllAsync(specs, i => $"[{i}].job", errors, ct);
+        await DependencyTargets.CheckAsync(jobs, specs, i => $"[{i}].job", errors, ct);
+        if (errors.Any) return Problems.Invalid(errors);
+
+        var ids = await jobs.SubmitAsync(specs, ct);
+        foreach (var partition in specs.Select(s => s.Partition).Distinct()) wakeUps.Submitted(partition);
+        var wire = ids.Select(id => id.ToString(CultureInfo.InvariantCulture)).ToList();
+        return TypedResults.Created("/jobs", new Response(wire));
+    }
+
+    private static List<JobSpec>? Parse(JsonElement root, ApiOptions limits, FieldErrors errors)
+    {
+        if (root.ValueKind != JsonValueKind.Array)
+        {
+            errors.Add("body", "The request body must be a JSON array of submit bodies ({\"job\": {...}, \"script\": \"...\"}).");
+            return null;
+        }
+        var count = root.GetArrayLength();
+        if (count == 0 || count > limits.MaxBulkJobs)
+        {
+            errors.Add("body", $"A bulk submit carries between 1 and {limits.MaxBulkJobs} jobs; this one has {count}.");
+            return null;
+        }
+        var specs = new List<JobSpec>(count);
+        var i = 0;
+        foreach (var element in root.EnumerateArray())
+        {
+            var spec = SubmitParser.Parse(element, $"[{i}]", limits, errors);
+            if (spec?.Array is not null) errors.Add($"[{i}].job.array", "Job arrays are submitted one at a time with POST /jobs/submit.");
+            else if (spec is not null) specs.Add(spec);
+            i++;
+        }
+        return errors.Any ? null : specs;
+    }
+
+    /// <summary>Kestrel caps bodies at ~28 MB by default; a bulk submit has its own, larger cap.</summary>
+    private static void AllowLargeBody(HttpContext context, int maxBytes)
+    {
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+            feature.MaxRequestBodySize = maxBytes;
+    }
+}

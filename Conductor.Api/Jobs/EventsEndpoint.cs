@@ -1,0 +1,21 @@
+using Conductor.Core.Jobs;
+using Conductor.Core.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Conductor.Api.Jobs;
+
+/// <summary><c>GET /jobs/{id}/events</c>: the job's state transitions, oldest first.</summary>
+internal static class EventsEndpoint
+{
+    public sealed record Event(string? From, string To, string Reason, DateTime At, string? Node);
+
+    public sealed record Response(string JobId, IReadOnlyList<Event> Events);
+
+    public static async Task<Results<Ok<Response>, ProblemHttpResult>> Handle(string id, JobStore jobs, CancellationToken ct)
+    {
+        if (!long.TryParse(id, out var jobId) || await jobs.GetStateAsync(jobId, ct) is null) return Problems.JobNotFound(id);
+        var events = await jobs.EventsAsync(jobId, ct);
+        return TypedResults.Ok(new Response(JobView.Id(jobId),
+            events.Select(e => new Event(e.FromState?.ToWire(), e.ToState.ToWire(), e.Reason, e.At, e.Node)).ToList()));
+    }
+}
