@@ -13,6 +13,11 @@ namespace Conductor.Api.Jobs;
 /// 200 ms. The job writes its files directly, so once its state is terminal the file is
 /// complete: the follower drains it, flushes a trailing partial line and ends with
 /// <c>event: end</c> carrying the final state.
+///
+/// A retry's new attempt rewrites the file from the start (same path, truncated). The follower
+/// notices the new attempt, waits until the file has been touched since it last read it (or,
+/// joining late, since the attempt started) and follows it from byte 0, so the new attempt's
+/// output is never skipped. Once the job has ended the file is read as it is.
 /// </summary>
 internal static class LogFollower
 {
@@ -21,37 +26,73 @@ internal static class LogFollower
 
     public static string? PathOf(Job job, string stream) => stream == "stderr" ? job.StderrPath : job.StdoutPath;
 
+    /// <summary>Where the follower is in the file, and what it knows about the attempt writing it.</summary>
+    private sealed class Cursor(long offset)
+    {
+        public long Offset = offset;
+        public long LineStart = offset; // byte offset where the buffered partial line begins
+        public readonly StringBuilder Partial = new();
+        public int Attempt;              // the attempt being followed (0: none spawned yet)
+        public bool RewriteExpected;     // a new attempt started; its truncation has not been seen yet
+        public DateTime LastModified;   // default: this follower has not read the file yet
+        public DateTime AttemptStart;
+
+        public void Restart() { Offset = LineStart = 0; Partial.Clear(); RewriteExpected = false; }
+    }
+
     public static async IAsyncEnumerable<SseItem<string>> FollowAsync(
         JobStore jobs, long jobId, string stream, long offset, [EnumeratorCancellation] CancellationToken ct)
     {
-        var partial = new StringBuilder();
-        var lineStart = offset; // byte offset where the buffered partial line begins
+        var cursor = new Cursor(offset);
         while (!ct.IsCancellationRequested)
         {
             var job = await jobs.GetAsync(jobId, ct);
             if (job is null) yield break;
             // Read the state before the file: output written before the job ended is then never missed.
             var finished = job.State.IsTerminal();
-            LogChunk chunk;
-            do
+            if (job.Attempt != cursor.Attempt && job.Pid is not null)
             {
-                chunk = await LogPages.ReadAsync(PathOf(job, stream), offset, ChunkBytes, ct);
-                offset = chunk.NextOffset;
-                partial.Append(chunk.Content);
-                foreach (var line in TakeLines(partial, ref lineStart, force: partial.Length > ChunkBytes))
-                    yield return line;
+                // The file may still hold an earlier attempt's output: one we followed, or (a retry) one before we joined.
+                cursor.RewriteExpected = cursor.Attempt > 0 || job.Attempt > 1;
+                cursor.Attempt = job.Attempt;
+                cursor.AttemptStart = job.StartTime ?? DateTime.MinValue;
             }
-            while (chunk.NextOffset > chunk.Offset);
-
+            if (finished) cursor.RewriteExpected = cursor.RewriteExpected && cursor.LastModified != default;
+            foreach (var line in await ReadNewLinesAsync(PathOf(job, stream), cursor, ct)) yield return line;
             if (finished)
             {
-                foreach (var line in TakeLines(partial.Append('\n'), ref lineStart, force: false))
+                foreach (var line in TakeLines(cursor.Partial.Append('\n'), ref cursor.LineStart, force: false))
                     if (line.Data.Length > 0) yield return line;
                 yield return new SseItem<string>(EndData(job), "end");
                 yield break;
             }
             await Task.Delay(PollInterval, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
+    }
+
+    /// <summary>Everything written since the last read, as complete lines (a very long line is cut).</summary>
+    private static async Task<List<SseItem<string>>> ReadNewLinesAsync(string? path, Cursor cursor, CancellationToken ct)
+    {
+        var lines = new List<SseItem<string>>();
+        LogChunk chunk;
+        do
+        {
+            chunk = await LogPages.ReadAsync(path, cursor.Offset, ChunkBytes, ct);
+            var touched = cursor.LastModified != default ? chunk.Modified != cursor.LastModified : chunk.Modified >= cursor.AttemptStart;
+            var rewritten = chunk.Size < cursor.Offset || (cursor.RewriteExpected && touched);
+            if (cursor.RewriteExpected && !rewritten) break; // the new attempt has not truncated the file yet
+            if (rewritten && chunk.Size > 0)
+            {
+                cursor.Restart();
+                chunk = await LogPages.ReadAsync(path, 0, ChunkBytes, ct);
+            }
+            cursor.LastModified = chunk.Modified;
+            cursor.Offset = chunk.NextOffset;
+            cursor.Partial.Append(chunk.Content);
+            lines.AddRange(TakeLines(cursor.Partial, ref cursor.LineStart, force: cursor.Partial.Length > ChunkBytes));
+        }
+        while (chunk.NextOffset > chunk.Offset);
+        return lines;
     }
 
     /// <summary>Removes the complete lines from <paramref name="buffer"/>; with <paramref name="force"/> the remainder too.</summary>

@@ -3,7 +3,7 @@ using System.Text;
 namespace Conductor.Api.Jobs;
 
 /// <summary>One slice of an output file: the text and the byte offsets that bound it.</summary>
-internal sealed record LogChunk(string Content, long Offset, long NextOffset, long Size);
+internal sealed record LogChunk(string Content, long Offset, long NextOffset, long Size, DateTime Modified = default);
 
 /// <summary>
 /// Reads byte ranges of a job's output file. Offsets are byte offsets into the file, so a client
@@ -19,12 +19,13 @@ internal static class LogPages
         {
             await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096, useAsync: true);
             var size = file.Length;
-            if (offset >= size) return new LogChunk("", offset, offset, size);
+            var modified = File.GetLastWriteTimeUtc(path);
+            if (offset >= size) return new LogChunk("", offset, offset, size, modified);
             file.Seek(offset, SeekOrigin.Begin);
             var buffer = new byte[(int)Math.Min(limit, size - offset)];
             var read = await file.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct);
             var whole = WholeCharacters(buffer.AsSpan(0, read));
-            return new LogChunk(Encoding.UTF8.GetString(buffer, 0, whole), offset, offset + whole, size);
+            return new LogChunk(Encoding.UTF8.GetString(buffer, 0, whole), offset, offset + whole, size, modified);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
         {

@@ -65,6 +65,7 @@ public sealed record JobSpec
         MaxRetries = job.MaxRetries,
         RetryDelaySeconds = job.RetryDelaySeconds,
         RetryBackoff = job.RetryBackoff,
+        ArrayTaskId = job.ArrayTaskId, // the script may branch on its task id; the copy stands alone
     };
 
     public Job ToJob(DateTime now) => new()

@@ -92,6 +92,23 @@ public sealed class JobLogsTests(ClusterFixture cluster) : IClassFixture<Cluster
         (await events.MoveNextAsync()).Should().BeFalse("the server closes the stream after the end event");
     }
 
+    [Fact]
+    public async Task Follow_AcrossARetry_DeliversTheNewAttemptsOutput()
+    {
+        var id = await cluster.Client.SubmitAsync("sleep 0.5; echo \"attempt $CONDUCTOR_RESTART_COUNT\"; [ \"$CONDUCTOR_RESTART_COUNT\" -ge 1 ]",
+            new { max_retries = 1, retry_delay = "0" });
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var response = await cluster.Client.Http.GetAsync($"/jobs/{id}/logs?follow=true", HttpCompletionOption.ResponseHeadersRead, deadline.Token);
+
+        var items = new List<SseItem<string>>();
+        await foreach (var item in SseParser.Create(await response.Content.ReadAsStreamAsync(deadline.Token)).EnumerateAsync(deadline.Token))
+            items.Add(item);
+
+        items[^1].EventType.Should().Be("end");
+        JsonNode.Parse(items[^1].Data)!["state"]!.GetValue<string>().Should().Be("COMPLETED", "the retry succeeded");
+        items[^2].Data.Should().Be("attempt 1", "the second attempt rewrote the file and the follower read it from its start");
+    }
+
     private static async Task<SseItem<string>> NextAsync(IAsyncEnumerator<SseItem<string>> events)
     {
         (await events.MoveNextAsync()).Should().BeTrue("the stream stays open until the end event");
