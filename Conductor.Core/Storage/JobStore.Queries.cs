@@ -58,7 +58,8 @@ public sealed partial class JobStore
                 TimeLimitSeconds = j.TimeLimitSeconds, WorkDir = j.WorkDir, StandardOutput = j.StandardOutput,
                 StandardError = j.StandardError, State = j.State, Reason = j.Reason, SubmitTime = j.SubmitTime,
                 StartTime = j.StartTime, Attempt = j.Attempt, CancelRequested = j.CancelRequested, Node = j.Node,
-                Pid = j.Pid, ProcessStartTicks = j.ProcessStartTicks, BootId = j.BootId,
+                Pid = j.Pid, ProcessStartTicks = j.ProcessStartTicks, BootId = j.BootId, MaxRetries = j.MaxRetries,
+                ArrayJobId = j.ArrayJobId, ArrayTaskId = j.ArrayTaskId,
             })
             .ToListAsync(ct);
     }

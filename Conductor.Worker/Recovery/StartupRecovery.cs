@@ -27,15 +27,15 @@ public sealed class StartupRecovery(
         var jobs = await retry.RunAsync("list running jobs", c => store.RunningOnNodeAsync(node, c));
         var cores = await retry.RunAsync("list allocations", c => store.ActiveCoresByJobAsync(node, c));
         var counts = Enum.GetValues<RecoveryAction>().ToDictionary(a => a, _ => 0);
-        var moves = new List<Transition>();
+        var moves = new List<(Transition, bool)>();
         foreach (var job in jobs)
         {
             var (action, move) = await RecoverOneAsync(job, node, cores.GetValueOrDefault(job.Id, job.Cpus));
             counts[action]++;
-            if (move is not null) moves.Add(move);
+            if (move is not null) moves.Add((move, job.MaxRetries > 0));
         }
         foreach (var chunk in moves.Chunk(BatchSize))
-            await retry.RunAsync("settle recovered jobs", c => store.TransitionManyAsync(chunk, c));
+            await SettleAsync(chunk);
         var released = await retry.RunAsync("release leaked allocations", c => store.ReleaseLeakedAsync(node, c));
         log.LogInformation(
             "Recovery of {Node}: {Total} running jobs; adopted {Adopted}, cancelled {Cancelled}, finished {Finished}, orphaned {Orphaned}, requeued {Requeued}; {Released} leaked allocations released, {Survivors} survivors of NodeFail jobs killed",
@@ -89,6 +89,18 @@ public sealed class StartupRecovery(
         var oom = action is RecoveryAction.FinishFromExitStatus or RecoveryAction.FailOrphaned && cgroups.OomKilled(job.Id, job.Attempt);
         cgroups.Remove(job.Id, job.Attempt);
         return (action, Settle(job, action, exit, oom, node));
+    }
+
+    /// <summary>
+    /// Writes a batch of settled jobs. A failure of a job that asked for retries goes back to
+    /// PENDING with its retry delay (as for a failure the worker watched); the rest in one statement.
+    /// </summary>
+    private async Task SettleAsync((Transition Move, bool Retryable)[] moves)
+    {
+        foreach (var (t, _) in moves.Where(m => m.Retryable && m.Move.To == JobState.Failed))
+            await retry.RunAsync($"finish job {t.JobId}", c => store.FinishAsync(t, c));
+        var rest = moves.Where(m => !(m.Retryable && m.Move.To == JobState.Failed)).Select(m => m.Move).ToList();
+        await retry.RunAsync("settle recovered jobs", c => store.TransitionManyAsync(rest, c));
     }
 
     private static Transition Settle(Job job, RecoveryAction action, int? exit, bool oom, string node)
