@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Conductor.Api.Auth;
 using Conductor.Api.Health;
 using Conductor.Api.Jobs;
 using Conductor.Api.Messaging;
@@ -18,13 +19,16 @@ public static class ApiSetup
 
     public static WebApplicationBuilder AddConductorApi(this WebApplicationBuilder builder)
     {
-        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
-            builder.WebHost.UseUrls(DefaultUrl);
+        // WebApplicationFactory's TestServer leaves the URLs unset too, so tests count as loopback.
+        var urls = builder.Configuration[WebHostDefaults.ServerUrlsKey];
+        if (string.IsNullOrEmpty(urls))
+            builder.WebHost.UseUrls(urls = DefaultUrl);
         builder.Host.UseSerilog((context, logger) => ConductorLogging.Configure(logger, context.Configuration, "api"));
 
         var services = builder.Services;
         services.Configure<ApiOptions>(builder.Configuration.GetSection("Conductor:Api"));
         services.AddProblemDetails();
+        services.AddConductorAuth(builder.Configuration, urls);
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
@@ -44,6 +48,7 @@ public static class ApiSetup
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMiddleware<AuthMiddleware>();
 
         var jobs = app.MapGroup("/jobs");
         jobs.MapPost("/submit", SubmitEndpoint.Handle);

@@ -1,3 +1,4 @@
+using Conductor.Api.Auth;
 using Conductor.Api.Messaging;
 using Conductor.Api.Stats;
 using Conductor.Core.Jobs;
@@ -13,20 +14,21 @@ internal static class SubmitEndpoint
     public sealed record Response(string JobId);
 
     public static async Task<Results<Created<Response>, ValidationProblem>> Handle(
-        HttpRequest request, JobStore jobs, ClusterCapacity capacity, WakeUpPublisher wakeUps,
+        HttpRequest request, Caller caller, JobStore jobs, ClusterCapacity capacity, WakeUpPublisher wakeUps,
         IOptions<ApiOptions> options, ConductorMetrics metrics, CancellationToken ct)
     {
         var errors = new FieldErrors();
         using var body = await RequestBody.ReadAsync(request, options.Value.EffectiveMaxBodyBytes, errors, ct);
         if (body is null) return Problems.Invalid(errors);
-        var spec = SubmitParser.Parse(body.RootElement, "", options.Value, errors);
+        var spec = SubmitParser.Parse(body.RootElement, "", options.Value, caller, errors);
         if (spec is null) return Problems.Invalid(errors);
         await capacity.CheckAsync(spec, "job", errors, ct);
         if (errors.Any) return Problems.Invalid(errors);
 
         var key = request.Headers["Idempotency-Key"].ToString();
         if (key.Length > 200) return Problems.Invalid("Idempotency-Key", "The Idempotency-Key header must be at most 200 characters.");
-        if (key.Length > 0) spec = spec with { IdempotencyKey = key };
+        // Scoped to the account: another account's identical key must neither reuse nor reveal its job.
+        if (key.Length > 0) spec = spec with { IdempotencyKey = Core.Accounts.TokenSecret.Hash($"{spec.Account}\n{key}") };
 
         var ids = await jobs.SubmitAsync([spec], ct);
         metrics.Submitted.Inc();

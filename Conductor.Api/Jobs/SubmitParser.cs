@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Conductor.Api.Auth;
 using Conductor.Core.Jobs;
 
 namespace Conductor.Api.Jobs;
@@ -17,7 +18,8 @@ internal static partial class SubmitParser
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvName();
 
-    public static JobSpec? Parse(JsonElement root, string prefix, ApiOptions limits, FieldErrors errors)
+    /// <remarks>The job's account is decided by <see cref="JobAccess.SubmitAccount"/> for <paramref name="caller"/>.</remarks>
+    public static JobSpec? Parse(JsonElement root, string prefix, ApiOptions limits, Caller caller, FieldErrors errors)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -33,7 +35,9 @@ internal static partial class SubmitParser
             errors.Add(jobPath, "'job' must be an object.");
             return null;
         }
-        var spec = job.ValueKind == JsonValueKind.Object ? ParseJob(job, jobPath, limits, errors) : new JobSpec { Script = "" };
+        var spec = job.ValueKind == JsonValueKind.Object
+            ? ParseJob(job, jobPath, limits, caller, errors)
+            : new JobSpec { Script = "", Account = JobAccess.SubmitAccount(caller, null, $"{jobPath}.account", errors) };
         return errors.Any || script is null ? null : spec with { Script = script };
     }
 
@@ -53,7 +57,7 @@ internal static partial class SubmitParser
         return script;
     }
 
-    private static JobSpec ParseJob(JsonElement job, string path, ApiOptions limits, FieldErrors errors)
+    private static JobSpec ParseJob(JsonElement job, string path, ApiOptions limits, Caller caller, FieldErrors errors)
     {
         var f = new JsonFields(job, path, errors);
         foreach (var name in NotYetSupported)
@@ -63,7 +67,7 @@ internal static partial class SubmitParser
         {
             Script = "",
             Name = f.String("name", 256),
-            Account = f.String("account", 128) ?? "default",
+            Account = JobAccess.SubmitAccount(caller, f.String("account", 128), $"{path}.account", errors),
             Partition = f.String("partition", 64) ?? "default",
             NtasksPerNode = f.Int("ntasks_per_node", 1, 4096) ?? 1,
             CpusPerTask = f.Int("cpus_per_task", 1, 4096) ?? 1,

@@ -29,6 +29,7 @@ public static class StorageSetup
         services.AddPooledDbContextFactory<ConductorDbContext>(o => o.UseNpgsql(dataSource).UseSnakeCaseNamingConvention());
         services.AddSingleton<JobStore>();
         services.AddSingleton<NodeStore>();
+        services.AddSingleton<TokenStore>();
         return services;
     }
 
