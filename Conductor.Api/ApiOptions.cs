@@ -11,6 +11,16 @@ public sealed class ApiOptions
 
     public int EffectiveMaxBodyBytes => MaxBodyBytes ?? (MaxScriptBytes * 2) + (256 * 1024);
 
+    /// <summary>
+    /// Where working directories and output files may be. Default: the worker data dir
+    /// (Conductor:Worker:DataDir, else ./data) and /tmp, as the workers default to.
+    /// </summary>
+    public string[]? AllowedRoots { get; set; }
+
+    private Core.Jobs.AllowedRoots? _roots;
+
+    internal Core.Jobs.AllowedRoots Roots => _roots ??= new(AllowedRoots ?? ["./data", "/tmp"]);
+
     /// <summary>How many bytes of each output file the query endpoint returns (the tail).</summary>
     public int LogTailBytes { get; set; } = 64 * 1024;
 }

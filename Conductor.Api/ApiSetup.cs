@@ -27,6 +27,7 @@ public static class ApiSetup
 
         var services = builder.Services;
         services.Configure<ApiOptions>(builder.Configuration.GetSection("Conductor:Api"));
+        services.PostConfigure<ApiOptions>(o => o.AllowedRoots ??= [builder.Configuration["Conductor:Worker:DataDir"] ?? "./data", "/tmp"]);
         services.AddProblemDetails();
         services.AddConductorAuth(builder.Configuration, urls);
         services.ConfigureHttpJsonOptions(o =>

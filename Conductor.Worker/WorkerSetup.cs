@@ -23,6 +23,7 @@ public static class WorkerSetup
         services.AddConductorStorage(config.GetConnectionString("Postgres"));
         services.AddSingleton<IProcessProbe, ProcProcessProbe>();
         services.AddSingleton<IProcessLauncher, CliWrapLauncher>();
+        services.AddSingleton<RunAsPolicy>();
         services.AddSingleton<StoreRetry>();
         services.AddSingleton<NodeAgent>();
         services.AddSingleton<WakeUps>();

@@ -127,6 +127,10 @@ fi
 api_token=$(cat "$token_file" 2>/dev/null || printf '<your API token>')
 
 conductor_ensure_job_user
+# Exported before the API starts: the API allows working directories under it too.
+export Conductor__Worker__DataDir=${Conductor__Worker__DataDir:-$PWD/.data/jobs-data}
+mkdir -p "$Conductor__Worker__DataDir"
+conductor_make_traversable "$Conductor__Worker__DataDir"
 
 export ASPNETCORE_URLS=${ASPNETCORE_URLS:-http://127.0.0.1:8000}
 # First URL of the list, with a wildcard host replaced by the loopback address.
@@ -157,9 +161,6 @@ while :; do
 done
 conductor_log "API is up ($base_url/health answered HTTP $code)"
 
-export Conductor__Worker__DataDir=${Conductor__Worker__DataDir:-$PWD/.data/jobs-data}
-mkdir -p "$Conductor__Worker__DataDir"
-conductor_make_traversable "$Conductor__Worker__DataDir"
 conductor_log "starting worker (data dir $Conductor__Worker__DataDir)"
 dotnet Conductor.Worker/bin/Release/net10.0/Conductor.Worker.dll &
 worker_pid=$!

@@ -60,13 +60,15 @@ internal static partial class SubmitParser
     private static JobSpec ParseJob(JsonElement job, string path, ApiOptions limits, Caller caller, FieldErrors errors)
     {
         var f = new JsonFields(job, path, errors);
-        foreach (var name in NotYetSupported)
-            if (f.Has(name)) errors.Add($"{path}.{name}", $"'{path}.{name}' is not supported by this server.");
+        foreach (var field in NotYetSupported)
+            if (f.Has(field)) errors.Add($"{path}.{field}", $"'{path}.{field}' is not supported by this server.");
 
+        var name = f.String("name", 256);
+        var workDir = ParseWorkDir(f.String("current_working_directory", 4096), $"{path}.current_working_directory", limits, errors);
         var spec = new JobSpec
         {
             Script = "",
-            Name = f.String("name", 256),
+            Name = name,
             Account = JobAccess.SubmitAccount(caller, f.String("account", 128), $"{path}.account", errors),
             Partition = f.String("partition", 64) ?? "default",
             NtasksPerNode = f.Int("ntasks_per_node", 1, 4096) ?? 1,
@@ -74,9 +76,9 @@ internal static partial class SubmitParser
             MemoryMb = ParseMemory(f.StringOrNumber("memory_per_node", 32), $"{path}.memory_per_node", errors) ?? 1024,
             TimeLimitSeconds = ParseTimeLimit(f.StringOrNumber("time_limit", 32), $"{path}.time_limit", errors),
             Environment = ParseEnvironment(job, $"{path}.environment", limits, errors),
-            WorkDir = ParseWorkDir(f.String("current_working_directory", 4096), $"{path}.current_working_directory", errors),
-            StandardOutput = f.String("standard_output", 4096),
-            StandardError = f.String("standard_error", 4096),
+            WorkDir = workDir,
+            StandardOutput = ParseOutput(f.String("standard_output", 4096), workDir, name, $"{path}.standard_output", limits, errors),
+            StandardError = ParseOutput(f.String("standard_error", 4096), workDir, name, $"{path}.standard_error", limits, errors),
             Exclusive = f.Bool("exclusive") ?? false,
             Priority = f.Int("priority", 0, 1000) ?? 5,
         };
@@ -101,11 +103,28 @@ internal static partial class SubmitParser
         return null;
     }
 
-    private static string? ParseWorkDir(string? dir, string field, FieldErrors errors)
+    private static string? ParseWorkDir(string? dir, string field, ApiOptions limits, FieldErrors errors)
     {
         if (dir is null) return null;
-        if (!Path.IsPathRooted(dir)) errors.Add(field, $"'{field}' must be an absolute path.");
+        if (limits.Roots.Violation(dir) is { } why) errors.Add(field, $"'{field}' {why}.");
         return dir;
+    }
+
+    /// <summary>
+    /// An output path (a Slurm pattern: %j id, %x name) must stay inside the allowed roots once
+    /// expanded. Relative to the working directory; with none given, to the job's own directory,
+    /// which only a '..' could leave. The worker checks the real expansion again before spawn.
+    /// </summary>
+    private static string? ParseOutput(string? pattern, string? workDir, string? name, string field, ApiOptions limits, FieldErrors errors)
+    {
+        if (pattern is null) return null;
+        var expanded = pattern.Replace("%%", "\0").Replace("%j", "1").Replace("%x", name ?? "job-1").Replace("\0", "%");
+        string? why;
+        if (Path.IsPathRooted(expanded)) why = limits.Roots.Violation(expanded);
+        else if (workDir is not null) why = limits.Roots.Violation(Path.Combine(workDir, expanded));
+        else why = expanded.Split('/').Contains("..") ? "must not contain '..' segments" : null;
+        if (why is not null) errors.Add(field, $"'{field}' {why}.");
+        return pattern;
     }
 
     private static Dictionary<string, string> ParseEnvironment(JsonElement job, string field, ApiOptions limits, FieldErrors errors)
