@@ -2,6 +2,7 @@ using System.Text.Json;
 using Conductor.Api.Auth;
 using Conductor.Api.Health;
 using Conductor.Api.Jobs;
+using Conductor.Api.Limits;
 using Conductor.Api.Messaging;
 using Conductor.Api.Nodes;
 using Conductor.Api.Stats;
@@ -40,6 +41,8 @@ public static class ApiSetup
         services.AddSingleton(new RedisConnection(builder.Configuration.GetConnectionString("Redis") ?? "127.0.0.1:6379"));
         services.AddSingleton<WakeUpPublisher>();
         services.AddSingleton<ClusterCapacity>();
+        services.AddSingleton<SubmitRateLimiter>();
+        services.AddSingleton<SubmitQuota>();
         services.AddHostedService<DeadNodeMonitor>();
         services.AddConductorStats();
         return builder;

@@ -1,4 +1,5 @@
 using Conductor.Api.Auth;
+using Conductor.Api.Limits;
 using Conductor.Api.Messaging;
 using Conductor.Api.Stats;
 using Conductor.Core.Jobs;
@@ -13,8 +14,8 @@ internal static class SubmitEndpoint
 {
     public sealed record Response(string JobId);
 
-    public static async Task<Results<Created<Response>, ValidationProblem>> Handle(
-        HttpRequest request, Caller caller, JobStore jobs, ClusterCapacity capacity, WakeUpPublisher wakeUps,
+    public static async Task<Results<Created<Response>, ValidationProblem, ProblemHttpResult>> Handle(
+        HttpRequest request, Caller caller, JobStore jobs, ClusterCapacity capacity, SubmitQuota quota, WakeUpPublisher wakeUps,
         IOptions<ApiOptions> options, ConductorMetrics metrics, CancellationToken ct)
     {
         var errors = new FieldErrors();
@@ -26,9 +27,11 @@ internal static class SubmitEndpoint
         if (errors.Any) return Problems.Invalid(errors);
 
         var key = request.Headers["Idempotency-Key"].ToString();
-        if (key.Length > 200) return Problems.Invalid("Idempotency-Key", "The Idempotency-Key header must be at most 200 characters.");
+        if (key.Length > 200 || key.Any(char.IsControl)) return Problems.Invalid("Idempotency-Key", "The Idempotency-Key header must be at most 200 printable characters.");
         // Scoped to the account: another account's identical key must neither reuse nor reveal its job.
         if (key.Length > 0) spec = spec with { IdempotencyKey = Core.Accounts.TokenSecret.Hash($"{spec.Account}\n{key}") };
+
+        if (await quota.CheckAsync(request.HttpContext, spec.Account, 1, "job.account", ct) is { } tooMany) return tooMany;
 
         var ids = await jobs.SubmitAsync([spec], ct);
         metrics.Submitted.Inc();

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Conductor.Api.Auth;
+using Conductor.Core.Accounts;
 using Conductor.Core.Jobs;
 
 namespace Conductor.Api.Jobs;
@@ -63,14 +64,15 @@ internal static partial class SubmitParser
         foreach (var field in NotYetSupported)
             if (f.Has(field)) errors.Add($"{path}.{field}", $"'{path}.{field}' is not supported by this server.");
 
-        var name = f.String("name", 256);
+        var name = Printable(f.String("name", limits.MaxNameLength), $"{path}.name", errors);
         var workDir = ParseWorkDir(f.String("current_working_directory", 4096), $"{path}.current_working_directory", limits, errors);
         var spec = new JobSpec
         {
             Script = "",
             Name = name,
-            Account = JobAccess.SubmitAccount(caller, f.String("account", 128), $"{path}.account", errors),
-            Partition = f.String("partition", 64) ?? "default",
+            Account = JobAccess.SubmitAccount(caller, ParseAccount(f.String("account", limits.MaxAccountLength), $"{path}.account", limits, errors),
+                $"{path}.account", errors),
+            Partition = Printable(f.String("partition", 64), $"{path}.partition", errors) ?? "default",
             NtasksPerNode = f.Int("ntasks_per_node", 1, 4096) ?? 1,
             CpusPerTask = f.Int("cpus_per_task", 1, 4096) ?? 1,
             MemoryMb = ParseMemory(f.StringOrNumber("memory_per_node", 32), $"{path}.memory_per_node", errors) ?? 1024,
@@ -85,6 +87,20 @@ internal static partial class SubmitParser
         if ((long)spec.NtasksPerNode * spec.CpusPerTask > 4096)
             errors.Add($"{path}.cpus_per_task", "ntasks_per_node * cpus_per_task must be at most 4096.");
         return spec;
+    }
+
+    /// <summary>Names end up in logs, file names (%x) and the environment: no control characters.</summary>
+    private static string? Printable(string? text, string field, FieldErrors errors)
+    {
+        if (text is not null && text.Any(char.IsControl)) errors.Add(field, $"'{field}' must not contain control characters.");
+        return text;
+    }
+
+    private static string? ParseAccount(string? account, string field, ApiOptions limits, FieldErrors errors)
+    {
+        if (account is null || AccountName.IsValid(account, limits.MaxAccountLength)) return account;
+        errors.Add(field, $"'{field}' must be 1 to {Math.Min(limits.MaxAccountLength, AccountName.MaxLength)} letters, digits, '.', '_', '@' or '-'.");
+        return account;
     }
 
     private static long? ParseMemory(string? text, string field, FieldErrors errors)
@@ -140,6 +156,8 @@ internal static partial class SubmitParser
         {
             if (!EnvName().IsMatch(p.Name) || p.Name.Length > 256)
                 errors.Add($"{field}.{p.Name}", $"'{p.Name}' is not a valid environment variable name.");
+            else if (EnvironmentPolicy.IsReserved(p.Name))
+                errors.Add($"{field}.{p.Name}", $"'{p.Name}' is reserved (loader, shell start-up, CONDUCTOR_* and SLURM_* variables cannot be set by a job).");
             else if (p.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array or JsonValueKind.Null)
                 errors.Add($"{field}.{p.Name}", $"'{field}.{p.Name}' must be a string.");
             else
@@ -151,6 +169,8 @@ internal static partial class SubmitParser
         }
         if (env.Count > limits.MaxEnvironmentEntries)
             errors.Add(field, $"'{field}' may hold at most {limits.MaxEnvironmentEntries} variables.");
+        else if (env.Sum(kv => Encoding.UTF8.GetByteCount(kv.Key) + Encoding.UTF8.GetByteCount(kv.Value) + 2) > limits.MaxEnvironmentBytes)
+            errors.Add(field, $"'{field}' may hold at most {limits.MaxEnvironmentBytes} bytes of names and values.");
         return env;
     }
 }
