@@ -6,6 +6,18 @@ public sealed class ApiOptions
     public int MaxScriptBytes { get; set; } = 1024 * 1024;
     public int MaxEnvironmentEntries { get; set; } = 256;
 
+    /// <summary>Names plus values, in UTF-8 bytes; well under the kernel's limit for one exec.</summary>
+    public int MaxEnvironmentBytes { get; set; } = 128 * 1024;
+    public int MaxNameLength { get; set; } = 256;
+    public int MaxAccountLength { get; set; } = 128;
+
+    /// <summary>PENDING jobs one account may have at once (0: no limit).</summary>
+    public int MaxPendingPerAccount { get; set; } = 10_000;
+
+    /// <summary>Per-account token bucket in Redis: refill rate (0: no limit) and bucket size.</summary>
+    public double SubmitRatePerSecond { get; set; } = 50;
+    public int SubmitBurst { get; set; } = 200;
+
     /// <summary>Bodies larger than this are refused before parsing; defaults to room for a maximal script.</summary>
     public int? MaxBodyBytes { get; set; }
 
@@ -19,6 +31,16 @@ public sealed class ApiOptions
 
     /// <summary>How often each API process looks for due cron schedules.</summary>
     public int SchedulerPollMilliseconds { get; set; } = 250;
+
+    /// <summary>
+    /// Where working directories and output files may be. Default: the worker data dir
+    /// (Conductor:Worker:DataDir, else ./data) and /tmp, as the workers default to.
+    /// </summary>
+    public string[]? AllowedRoots { get; set; }
+
+    private Core.Jobs.AllowedRoots? _roots;
+
+    internal Core.Jobs.AllowedRoots Roots => _roots ??= new(AllowedRoots ?? ["./data", "/tmp"]);
 
     /// <summary>How many bytes of each output file the query endpoint returns (the tail).</summary>
     public int LogTailBytes { get; set; } = 64 * 1024;

@@ -1,6 +1,8 @@
 using System.Text.Json;
+using Conductor.Api.Auth;
 using Conductor.Api.Health;
 using Conductor.Api.Jobs;
+using Conductor.Api.Limits;
 using Conductor.Api.Messaging;
 using Conductor.Api.Nodes;
 using Conductor.Api.Stats;
@@ -19,13 +21,17 @@ public static class ApiSetup
 
     public static WebApplicationBuilder AddConductorApi(this WebApplicationBuilder builder)
     {
-        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
-            builder.WebHost.UseUrls(DefaultUrl);
+        // WebApplicationFactory's TestServer leaves the URLs unset too, so tests count as loopback.
+        var urls = builder.Configuration[WebHostDefaults.ServerUrlsKey];
+        if (string.IsNullOrEmpty(urls))
+            builder.WebHost.UseUrls(urls = DefaultUrl);
         builder.Host.UseSerilog((context, logger) => ConductorLogging.Configure(logger, context.Configuration, "api"));
 
         var services = builder.Services;
         services.Configure<ApiOptions>(builder.Configuration.GetSection("Conductor:Api"));
+        services.PostConfigure<ApiOptions>(o => o.AllowedRoots ??= [builder.Configuration["Conductor:Worker:DataDir"] ?? "./data", "/tmp"]);
         services.AddProblemDetails();
+        services.AddConductorAuth(builder.Configuration, urls);
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
@@ -36,6 +42,8 @@ public static class ApiSetup
         services.AddSingleton(new RedisConnection(builder.Configuration.GetConnectionString("Redis") ?? "127.0.0.1:6379"));
         services.AddSingleton<WakeUpPublisher>();
         services.AddSingleton<ClusterCapacity>();
+        services.AddSingleton<SubmitRateLimiter>();
+        services.AddSingleton<SubmitQuota>();
         services.AddHostedService<DeadNodeMonitor>();
         services.AddConductorStats();
         services.AddHostedService<ScheduleRunner>();
@@ -46,6 +54,7 @@ public static class ApiSetup
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMiddleware<AuthMiddleware>();
 
         var jobs = app.MapGroup("/jobs");
         jobs.MapPost("/submit", SubmitEndpoint.Handle);
@@ -57,7 +66,7 @@ public static class ApiSetup
         jobs.MapGet("/{id}/logs", LogsEndpoint.Handle);
         jobs.MapPost("/resubmit/{id}", ResubmitEndpoint.Handle);
 
-        var schedules = app.MapGroup("/scheduled-jobs");
+        var schedules = app.MapGroup("/scheduled-jobs").AddEndpointFilter(Caller.AdminOnly);
         schedules.MapPost("", CreateScheduleEndpoint.Handle);
         schedules.MapGet("", ListSchedulesEndpoint.Handle);
         schedules.MapGet("/{id}", GetScheduleEndpoint.Handle);

@@ -28,5 +28,19 @@ public sealed class WorkerOptions
     public int ClaimBatch { get; set; } = 32;
     public ShutdownBehaviour OnShutdown { get; set; } = ShutdownBehaviour.Leave;
 
+    /// <summary>The Unix user jobs run as when the worker runs as root (jobs never run as root).</summary>
+    public string RunAs { get; set; } = "conductor-job";
+
+    /// <summary>Account → Unix user; accounts not listed run as <see cref="RunAs"/>.</summary>
+    public Dictionary<string, string> AccountUsers { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Where working directories and output files may be; default the data dir and /tmp.</summary>
+    public string[]? AllowedRoots { get; set; }
+
+    /// <summary>Bytes a job may write to any one file (ulimit -f); beyond it the job fails OutputLimit. 0 = unlimited.</summary>
+    public long MaxOutputBytes { get; set; } = 10L * 1024 * 1024 * 1024;
+
+    public string[] EffectiveAllowedRoots => AllowedRoots is { Length: > 0 } roots ? roots : [DataDir, "/tmp"];
+
     public string NodeName => string.IsNullOrWhiteSpace(Name) ? Environment.MachineName : Name;
 }

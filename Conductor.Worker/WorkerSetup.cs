@@ -24,6 +24,7 @@ public static class WorkerSetup
         services.AddSingleton<IProcessProbe, ProcProcessProbe>();
         services.AddSingleton<IProcessLauncher, CliWrapLauncher>();
         services.AddSingleton<MemoryCgroups>();
+        services.AddSingleton<RunAsPolicy>();
         services.AddSingleton<StoreRetry>();
         services.AddSingleton<NodeAgent>();
         services.AddSingleton<WakeUps>();

@@ -12,6 +12,8 @@
 #   conductor_stop_postgres DIR
 #   conductor_start_redis DIR PORT
 #   conductor_stop_redis PORT
+#   conductor_ensure_job_user             as root: create the "conductor-job" system user jobs run as
+#   conductor_make_traversable DIR        as root: let that user traverse DIR and its parents (o+x)
 #
 # After conductor_start_postgres / conductor_start_redis, CONDUCTOR_PG_STARTED /
 # CONDUCTOR_REDIS_STARTED is 1 if that call started the server and 0 if it
@@ -373,4 +375,25 @@ conductor_stop_redis() {
         sleep 0.1
     done
     return 0
+}
+
+# Jobs never run as root: a root worker drops to this unprivileged user for each job.
+conductor_ensure_job_user() {
+    _conductor_is_root || return 0
+    id conductor-job >/dev/null 2>&1 && return 0
+    conductor_log "creating the system user conductor-job (jobs run as this user, never as root)"
+    useradd --system --no-create-home --shell /usr/sbin/nologin conductor-job \
+        || conductor_die "could not create the conductor-job user (useradd failed)"
+}
+
+# The job user must reach its job directory under the data dir: add o+x (traverse, not list)
+# to DIR and each parent that lacks it.
+conductor_make_traversable() {
+    local dir
+    _conductor_is_root || return 0
+    dir=$(cd "$1" && pwd -P)
+    while [[ $dir != / ]]; do
+        [[ $(stat -c %A "$dir") == *x ]] || chmod o+x "$dir"
+        dir=$(dirname "$dir")
+    done
 }

@@ -13,6 +13,12 @@
 #   ASPNETCORE_URLS              API address, default http://127.0.0.1:8000
 #   Conductor__Worker__DataDir   worker data directory, default $PWD/.data/jobs-data
 #
+# Authentication: on first start an admin API token is created (account "admin") and kept
+# in .data/api-token (mode 600); the sample curl below uses it. Manage tokens with
+#   dotnet Conductor.Api/bin/Release/net10.0/Conductor.Api.dll token create|list|revoke
+# Jobs never run as root: when this script runs as root it creates the unprivileged
+# "conductor-job" user that the worker runs jobs as.
+#
 # Ctrl-C (or either process exiting) stops the API, the worker and the private
 # servers this script started; servers it found already running are left alone.
 set -euo pipefail
@@ -112,6 +118,20 @@ fi
 conductor_log "building Conductor.sln (Release)"
 dotnet build -c Release Conductor.sln -v q -nologo
 
+api_dll=Conductor.Api/bin/Release/net10.0/Conductor.Api.dll
+token_file=$PWD/.data/api-token
+if [[ ! -s $token_file ]] && ! dotnet "$api_dll" token list | awk -F '\t' 'NR > 1 && $5 == "-" { found = 1 } END { exit !found }'; then
+    conductor_log "creating the first API token (account admin); it is kept in $token_file"
+    ( umask 077 && dotnet "$api_dll" token create --account admin --admin >"$token_file" )
+fi
+api_token=$(cat "$token_file" 2>/dev/null || printf '<your API token>')
+
+conductor_ensure_job_user
+# Exported before the API starts: the API allows working directories under it too.
+export Conductor__Worker__DataDir=${Conductor__Worker__DataDir:-$PWD/.data/jobs-data}
+mkdir -p "$Conductor__Worker__DataDir"
+conductor_make_traversable "$Conductor__Worker__DataDir"
+
 export ASPNETCORE_URLS=${ASPNETCORE_URLS:-http://127.0.0.1:8000}
 # First URL of the list, with a wildcard host replaced by the loopback address.
 base_url=${ASPNETCORE_URLS%%;*}
@@ -119,7 +139,7 @@ base_url=${base_url%/}
 base_url=$(printf '%s\n' "$base_url" | sed -E 's#^(https?://)(\*|\+|0\.0\.0\.0|\[::\])(:|$)#\1127.0.0.1\3#')
 
 conductor_log "starting API on $ASPNETCORE_URLS"
-dotnet Conductor.Api/bin/Release/net10.0/Conductor.Api.dll &
+dotnet "$api_dll" &
 api_pid=$!
 
 deadline=$((SECONDS + 60))
@@ -141,8 +161,6 @@ while :; do
 done
 conductor_log "API is up ($base_url/health answered HTTP $code)"
 
-export Conductor__Worker__DataDir=${Conductor__Worker__DataDir:-$PWD/.data/jobs-data}
-mkdir -p "$Conductor__Worker__DataDir"
 conductor_log "starting worker (data dir $Conductor__Worker__DataDir)"
 dotnet Conductor.Worker/bin/Release/net10.0/Conductor.Worker.dll &
 worker_pid=$!
@@ -155,10 +173,10 @@ cat <<EOF
 Conductor is running at $base_url  (Ctrl-C stops it)
 
 Submit a job:
-  curl -s -X POST $base_url/jobs/submit -H 'Content-Type: application/json' -d '$sample_job'
+  curl -s -X POST $base_url/jobs/submit -H 'Authorization: Bearer $api_token' -H 'Content-Type: application/json' -d '$sample_job'
 
 Query it:
-  curl -s $base_url/jobs/query/<job_id>
+  curl -s -H 'Authorization: Bearer $api_token' $base_url/jobs/query/<job_id>
 
 EOF
 

@@ -124,6 +124,10 @@ else
     conductor_log "using Redis from ConnectionStrings__Redis"
 fi
 
+# Run-as tests need the unprivileged user jobs run as, and a data dir that user can traverse.
+conductor_ensure_job_user
+conductor_make_traversable "$TEST_DIR"
+
 log_file=$TEST_DIR/dotnet-test.log
 conductor_log "running dotnet test (full output also in $log_file)"
 rc=0

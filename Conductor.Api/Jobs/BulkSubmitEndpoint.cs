@@ -1,3 +1,4 @@
+using Conductor.Api.Auth;
 using System.Globalization;
 using System.Text.Json;
 using Conductor.Api.Messaging;
@@ -18,8 +19,8 @@ internal static class BulkSubmitEndpoint
 {
     public sealed record Response(IReadOnlyList<string> JobIds);
 
-    public static async Task<Results<Created<Response>, ValidationProblem>> Handle(
-        HttpRequest request, JobStore jobs, ClusterCapacity capacity, WakeUpPublisher wakeUps,
+    public static async Task<Results<Created<Response>, ValidationProblem, ProblemHttpResult>> Handle(
+        HttpRequest request, Caller caller, JobStore jobs, ClusterCapacity capacity, Limits.SubmitQuota quota, WakeUpPublisher wakeUps,
         IOptions<ApiOptions> options, CancellationToken ct)
     {
         var limits = options.Value;
@@ -27,11 +28,13 @@ internal static class BulkSubmitEndpoint
         var errors = new FieldErrors();
         using var body = await RequestBody.ReadAsync(request, limits.MaxBulkBodyBytes, errors, ct);
         if (body is null) return Problems.Invalid(errors);
-        var specs = Parse(body.RootElement, limits, errors);
+        var specs = Parse(body.RootElement, limits, caller, errors);
         if (specs is null) return Problems.Invalid(errors);
         await capacity.CheckAllAsync(specs, i => $"[{i}].job", errors, ct);
         await DependencyTargets.CheckAsync(jobs, specs, i => $"[{i}].job", errors, ct);
         if (errors.Any) return Problems.Invalid(errors);
+        foreach (var account in specs.GroupBy(s => s.Account))
+            if (await quota.CheckAsync(request.HttpContext, account.Key, account.Count(), "[0].job.account", ct) is { } tooMany) return tooMany;
 
         var ids = await jobs.SubmitAsync(specs, ct);
         foreach (var partition in specs.Select(s => s.Partition).Distinct()) wakeUps.Submitted(partition);
@@ -39,7 +42,7 @@ internal static class BulkSubmitEndpoint
         return TypedResults.Created("/jobs", new Response(wire));
     }
 
-    private static List<JobSpec>? Parse(JsonElement root, ApiOptions limits, FieldErrors errors)
+    private static List<JobSpec>? Parse(JsonElement root, ApiOptions limits, Caller caller, FieldErrors errors)
     {
         if (root.ValueKind != JsonValueKind.Array)
         {
@@ -56,7 +59,7 @@ internal static class BulkSubmitEndpoint
         var i = 0;
         foreach (var element in root.EnumerateArray())
         {
-            var spec = SubmitParser.Parse(element, $"[{i}]", limits, errors);
+            var spec = SubmitParser.Parse(element, $"[{i}]", limits, caller, errors);
             if (spec?.Array is not null) errors.Add($"[{i}].job.array", "Job arrays are submitted one at a time with POST /jobs/submit.");
             else if (spec is not null) specs.Add(spec);
             i++;

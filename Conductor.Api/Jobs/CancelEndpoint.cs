@@ -1,3 +1,4 @@
+using Conductor.Api.Auth;
 using Conductor.Api.Messaging;
 using Conductor.Core.Jobs;
 using Conductor.Core.Storage;
@@ -15,9 +16,9 @@ internal static class CancelEndpoint
     public sealed record Response(string Msg, string State);
 
     public static async Task<Results<Ok<Response>, ProblemHttpResult>> Handle(
-        string id, JobStore jobs, WakeUpPublisher wakeUps, CancellationToken ct)
+        string id, Caller caller, JobAccess access, JobStore jobs, WakeUpPublisher wakeUps, CancellationToken ct)
     {
-        if (!long.TryParse(id, out var jobId)) return Problems.JobNotFound(id);
+        if (await access.FindIdAsync(caller, id, ct) is not { } jobId) return Problems.JobNotFound(id);
         var state = await jobs.RequestCancelAsync(jobId, ct);
         if (state is null) return Problems.JobNotFound(id);
         var msg = state.Value switch

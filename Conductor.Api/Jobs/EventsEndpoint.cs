@@ -1,3 +1,4 @@
+using Conductor.Api.Auth;
 using Conductor.Core.Jobs;
 using Conductor.Core.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -11,9 +12,9 @@ internal static class EventsEndpoint
 
     public sealed record Response(string JobId, IReadOnlyList<Event> Events);
 
-    public static async Task<Results<Ok<Response>, ProblemHttpResult>> Handle(string id, JobStore jobs, CancellationToken ct)
+    public static async Task<Results<Ok<Response>, ProblemHttpResult>> Handle(string id, Caller caller, JobAccess access, JobStore jobs, CancellationToken ct)
     {
-        if (!long.TryParse(id, out var jobId) || await jobs.GetStateAsync(jobId, ct) is null) return Problems.JobNotFound(id);
+        if (await access.FindIdAsync(caller, id, ct) is not { } jobId) return Problems.JobNotFound(id);
         var events = await jobs.EventsAsync(jobId, ct);
         return TypedResults.Ok(new Response(JobView.Id(jobId),
             events.Select(e => new Event(e.FromState?.ToWire(), e.ToState.ToWire(), e.Reason, e.At, e.Node)).ToList()));

@@ -1,3 +1,4 @@
+using Conductor.Api.Auth;
 using Conductor.Core.Jobs;
 using Conductor.Core.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -13,7 +14,7 @@ internal static class ListEndpoint
     public sealed record Response(IReadOnlyList<Item> Jobs, string? NextCursor);
 
     public static async Task<Results<Ok<Response>, ValidationProblem>> Handle(
-        string? state, string? account, string? name, string? limit, string? cursor, JobStore jobs, CancellationToken ct)
+        string? state, string? account, string? name, string? limit, string? cursor, Caller caller, JobStore jobs, CancellationToken ct)
     {
         JobState? stateFilter = null;
         if (state is not null)
@@ -31,7 +32,9 @@ internal static class ListEndpoint
             if (!long.TryParse(cursor, out var c) || c < 1) return Problems.Invalid("cursor", "'cursor' is not a cursor this server gave out.");
             before = c;
         }
-        var page = await jobs.ListAsync(new JobFilter(stateFilter, account, name, take, before), ct);
+        // Another account's jobs do not exist for a non-admin: an empty page, not an error.
+        if (!JobAccess.TryListAccount(caller, account, out var visible)) return TypedResults.Ok(new Response([], null));
+        var page = await jobs.ListAsync(new JobFilter(stateFilter, visible, name, take, before), ct);
         var reasons = await jobs.WaitReasonsAsync(page, ct);
         var items = page.Select(j => new Item(JobView.Id(j.Id), j.Name ?? $"job-{j.Id}", j.State.ToWire(), reasons.GetValueOrDefault(j.Id, j.Reason), j.Account,
             j.Partition, j.Cpus, j.Priority, j.Node, j.SubmitTime, j.StartTime, j.EndTime, JobView.ExitCode(j.ExitCode))).ToList();

@@ -1,3 +1,4 @@
+using Conductor.Api.Auth;
 using Conductor.Core.Jobs;
 using Conductor.Core.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -18,7 +19,7 @@ internal static class LogsEndpoint
 
     public static async Task<Results<Ok<Page>, ServerSentEventsResult<string>, ValidationProblem, ProblemHttpResult>> Handle(
         string id, string? stream, string? offset, string? limit, string? follow, HttpRequest request,
-        JobStore jobs, CancellationToken ct)
+        Caller caller, JobAccess access, JobStore jobs, CancellationToken ct)
     {
         var errors = new FieldErrors();
         var which = stream ?? "stdout";
@@ -29,7 +30,7 @@ internal static class LogsEndpoint
         if (follow is not null && !bool.TryParse(follow, out following)) errors.Add("follow", "'follow' must be true or false.");
         if (errors.Any) return Problems.Invalid(errors);
 
-        if (!long.TryParse(id, out var jobId)) return Problems.JobNotFound(id);
+        if (await access.FindIdAsync(caller, id, ct) is not { } jobId) return Problems.JobNotFound(id);
         var job = await jobs.GetAsync(jobId, ct);
         if (job is null) return Problems.JobNotFound(id);
         if (following) return TypedResults.ServerSentEvents(LogFollower.FollowAsync(jobs, jobId, which, from, ct));

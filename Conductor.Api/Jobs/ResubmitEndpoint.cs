@@ -1,3 +1,4 @@
+using Conductor.Api.Auth;
 using Conductor.Api.Messaging;
 using Conductor.Core.Jobs;
 using Conductor.Core.Storage;
@@ -13,10 +14,9 @@ namespace Conductor.Api.Jobs;
 internal static class ResubmitEndpoint
 {
     public static async Task<Results<Created<SubmitEndpoint.Response>, ProblemHttpResult>> Handle(
-        string id, JobStore jobs, WakeUpPublisher wakeUps, CancellationToken ct)
+        string id, Caller caller, JobAccess access, JobStore jobs, WakeUpPublisher wakeUps, CancellationToken ct)
     {
-        if (!long.TryParse(id, out var jobId)) return Problems.JobNotFound(id);
-        var job = await jobs.GetAsync(jobId, ct);
+        var job = await access.FindAsync(caller, id, ct);
         if (job is null) return Problems.JobNotFound(id);
         if (!job.State.IsTerminal())
             return TypedResults.Problem(

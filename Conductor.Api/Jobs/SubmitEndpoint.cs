@@ -1,4 +1,6 @@
 using System.Text.Json.Serialization;
+using Conductor.Api.Auth;
+using Conductor.Api.Limits;
 using Conductor.Api.Messaging;
 using Conductor.Api.Stats;
 using Conductor.Core.Jobs;
@@ -15,24 +17,28 @@ internal static class SubmitEndpoint
     public sealed record Response(
         string JobId, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? JobIds = null);
 
-    public static async Task<Results<Created<Response>, ValidationProblem>> Handle(
-        HttpRequest request, JobStore jobs, ClusterCapacity capacity, WakeUpPublisher wakeUps,
+    public static async Task<Results<Created<Response>, ValidationProblem, ProblemHttpResult>> Handle(
+        HttpRequest request, Caller caller, JobStore jobs, ClusterCapacity capacity, SubmitQuota quota, WakeUpPublisher wakeUps,
         IOptions<ApiOptions> options, ConductorMetrics metrics, CancellationToken ct)
     {
         var errors = new FieldErrors();
         using var body = await RequestBody.ReadAsync(request, options.Value.EffectiveMaxBodyBytes, errors, ct);
         if (body is null) return Problems.Invalid(errors);
-        var spec = SubmitParser.Parse(body.RootElement, "", options.Value, errors);
+        var spec = SubmitParser.Parse(body.RootElement, "", options.Value, caller, errors);
         if (spec is null) return Problems.Invalid(errors);
         await capacity.CheckAsync(spec, "job", errors, ct);
         await DependencyTargets.CheckAsync(jobs, [spec], _ => "job", errors, ct);
         if (errors.Any) return Problems.Invalid(errors);
 
         var key = request.Headers["Idempotency-Key"].ToString();
-        if (key.Length > 200) return Problems.Invalid("Idempotency-Key", "The Idempotency-Key header must be at most 200 characters.");
-        if (key.Length > 0) spec = spec with { IdempotencyKey = key };
+        if (key.Length > 200 || key.Any(char.IsControl)) return Problems.Invalid("Idempotency-Key", "The Idempotency-Key header must be at most 200 printable characters.");
+        // Scoped to the account: another account's identical key must neither reuse nor reveal its job.
+        if (key.Length > 0) spec = spec with { IdempotencyKey = Core.Accounts.TokenSecret.Hash($"{spec.Account}\n{key}") };
 
-        var ids = await jobs.SubmitAsync(spec.Expand(), ct);
+        var expanded = spec.Expand();
+        if (await quota.CheckAsync(request.HttpContext, spec.Account, expanded.Count, "job.account", ct) is { } tooMany) return tooMany;
+
+        var ids = await jobs.SubmitAsync(expanded, ct);
         metrics.Submitted.Inc(ids.Count);
         wakeUps.Submitted(spec.Partition);
         var wire = ids.Select(JobView.Id).ToList();

@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Conductor.Api.Auth;
+using Conductor.Core.Accounts;
 using Conductor.Core.Jobs;
 
 namespace Conductor.Api.Jobs;
@@ -14,7 +16,8 @@ internal static partial class SubmitParser
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvName();
 
-    public static JobSpec? Parse(JsonElement root, string prefix, ApiOptions limits, FieldErrors errors)
+    /// <remarks>The job's account is decided by <see cref="JobAccess.SubmitAccount"/> for <paramref name="caller"/>.</remarks>
+    public static JobSpec? Parse(JsonElement root, string prefix, ApiOptions limits, Caller caller, FieldErrors errors)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -30,7 +33,9 @@ internal static partial class SubmitParser
             errors.Add(jobPath, "'job' must be an object.");
             return null;
         }
-        var spec = job.ValueKind == JsonValueKind.Object ? ParseJob(job, jobPath, limits, errors) : new JobSpec { Script = "" };
+        var spec = job.ValueKind == JsonValueKind.Object
+            ? ParseJob(job, jobPath, limits, caller, errors)
+            : new JobSpec { Script = "", Account = JobAccess.SubmitAccount(caller, null, $"{jobPath}.account", errors) };
         return errors.Any || script is null ? null : spec with { Script = script };
     }
 
@@ -50,29 +55,46 @@ internal static partial class SubmitParser
         return script;
     }
 
-    private static JobSpec ParseJob(JsonElement job, string path, ApiOptions limits, FieldErrors errors)
+    private static JobSpec ParseJob(JsonElement job, string path, ApiOptions limits, Caller caller, FieldErrors errors)
     {
         var f = new JsonFields(job, path, errors);
+        var name = Printable(f.String("name", limits.MaxNameLength), $"{path}.name", errors);
+        var workDir = ParseWorkDir(f.String("current_working_directory", 4096), $"{path}.current_working_directory", limits, errors);
         var spec = new JobSpec
         {
             Script = "",
-            Name = f.String("name", 256),
-            Account = f.String("account", 128) ?? "default",
-            Partition = f.String("partition", 64) ?? "default",
+            Name = name,
+            Account = JobAccess.SubmitAccount(caller, ParseAccount(f.String("account", limits.MaxAccountLength), $"{path}.account", limits, errors),
+                $"{path}.account", errors),
+            Partition = Printable(f.String("partition", 64), $"{path}.partition", errors) ?? "default",
             NtasksPerNode = f.Int("ntasks_per_node", 1, 4096) ?? 1,
             CpusPerTask = f.Int("cpus_per_task", 1, 4096) ?? 1,
             MemoryMb = ParseMemory(f.StringOrNumber("memory_per_node", 32), $"{path}.memory_per_node", errors) ?? 1024,
             TimeLimitSeconds = ParseTimeLimit(f.StringOrNumber("time_limit", 32), $"{path}.time_limit", errors),
             Environment = ParseEnvironment(job, $"{path}.environment", limits, errors),
-            WorkDir = ParseWorkDir(f.String("current_working_directory", 4096), $"{path}.current_working_directory", errors),
-            StandardOutput = f.String("standard_output", 4096),
-            StandardError = f.String("standard_error", 4096),
+            WorkDir = workDir,
+            StandardOutput = ParseOutput(f.String("standard_output", 4096), workDir, name, $"{path}.standard_output", limits, errors),
+            StandardError = ParseOutput(f.String("standard_error", 4096), workDir, name, $"{path}.standard_error", limits, errors),
             Exclusive = f.Bool("exclusive") ?? false,
             Priority = f.Int("priority", 0, 1000) ?? 5,
         };
         if ((long)spec.NtasksPerNode * spec.CpusPerTask > 4096)
             errors.Add($"{path}.cpus_per_task", "ntasks_per_node * cpus_per_task must be at most 4096.");
         return SchedulingFields.Parse(f, path, errors, spec, limits.MaxBulkJobs);
+    }
+
+    /// <summary>Names end up in logs, file names (%x) and the environment: no control characters.</summary>
+    private static string? Printable(string? text, string field, FieldErrors errors)
+    {
+        if (text is not null && text.Any(char.IsControl)) errors.Add(field, $"'{field}' must not contain control characters.");
+        return text;
+    }
+
+    private static string? ParseAccount(string? account, string field, ApiOptions limits, FieldErrors errors)
+    {
+        if (account is null || AccountName.IsValid(account, limits.MaxAccountLength)) return account;
+        errors.Add(field, $"'{field}' must be 1 to {Math.Min(limits.MaxAccountLength, AccountName.MaxLength)} letters, digits, '.', '_', '@' or '-'.");
+        return account;
     }
 
     private static long? ParseMemory(string? text, string field, FieldErrors errors)
@@ -91,11 +113,28 @@ internal static partial class SubmitParser
         return null;
     }
 
-    private static string? ParseWorkDir(string? dir, string field, FieldErrors errors)
+    private static string? ParseWorkDir(string? dir, string field, ApiOptions limits, FieldErrors errors)
     {
         if (dir is null) return null;
-        if (!Path.IsPathRooted(dir)) errors.Add(field, $"'{field}' must be an absolute path.");
+        if (limits.Roots.Violation(dir) is { } why) errors.Add(field, $"'{field}' {why}.");
         return dir;
+    }
+
+    /// <summary>
+    /// An output path (a Slurm pattern: %j id, %x name) must stay inside the allowed roots once
+    /// expanded. Relative to the working directory; with none given, to the job's own directory,
+    /// which only a '..' could leave. The worker checks the real expansion again before spawn.
+    /// </summary>
+    private static string? ParseOutput(string? pattern, string? workDir, string? name, string field, ApiOptions limits, FieldErrors errors)
+    {
+        if (pattern is null) return null;
+        var expanded = pattern.Replace("%%", "\0").Replace("%j", "1").Replace("%x", name ?? "job-1").Replace("\0", "%");
+        string? why;
+        if (Path.IsPathRooted(expanded)) why = limits.Roots.Violation(expanded);
+        else if (workDir is not null) why = limits.Roots.Violation(Path.Combine(workDir, expanded));
+        else why = expanded.Split('/').Contains("..") ? "must not contain '..' segments" : null;
+        if (why is not null) errors.Add(field, $"'{field}' {why}.");
+        return pattern;
     }
 
     private static Dictionary<string, string> ParseEnvironment(JsonElement job, string field, ApiOptions limits, FieldErrors errors)
@@ -111,6 +150,8 @@ internal static partial class SubmitParser
         {
             if (!EnvName().IsMatch(p.Name) || p.Name.Length > 256)
                 errors.Add($"{field}.{p.Name}", $"'{p.Name}' is not a valid environment variable name.");
+            else if (EnvironmentPolicy.IsReserved(p.Name))
+                errors.Add($"{field}.{p.Name}", $"'{p.Name}' is reserved (loader, shell start-up, CONDUCTOR_* and SLURM_* variables cannot be set by a job).");
             else if (p.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array or JsonValueKind.Null)
                 errors.Add($"{field}.{p.Name}", $"'{field}.{p.Name}' must be a string.");
             else
@@ -122,6 +163,8 @@ internal static partial class SubmitParser
         }
         if (env.Count > limits.MaxEnvironmentEntries)
             errors.Add(field, $"'{field}' may hold at most {limits.MaxEnvironmentEntries} variables.");
+        else if (env.Sum(kv => Encoding.UTF8.GetByteCount(kv.Key) + Encoding.UTF8.GetByteCount(kv.Value) + 2) > limits.MaxEnvironmentBytes)
+            errors.Add(field, $"'{field}' may hold at most {limits.MaxEnvironmentBytes} bytes of names and values.");
         return env;
     }
 }

@@ -1,3 +1,4 @@
+using Conductor.Api.Auth;
 using System.Text.Json;
 using Conductor.Api.Jobs;
 using Conductor.Core.Schedules;
@@ -62,7 +63,7 @@ internal static class ScheduleBody
     private static string? ParseTemplate(JsonElement root, ApiOptions limits, FieldErrors errors)
     {
         if (!root.TryGetProperty("job_template", out var template) || template.ValueKind == JsonValueKind.Null) return null;
-        var spec = SubmitParser.Parse(template, "job_template", limits, errors);
+        var spec = SubmitParser.Parse(template, "job_template", limits, Caller.Scheduler, errors);
         if (spec?.Array is not null) errors.Add("job_template.job.array", "A schedule's job template cannot be a job array.");
         return spec is null ? null : template.GetRawText();
     }

@@ -1,3 +1,4 @@
+using Conductor.Api.Auth;
 using System.Text.Json;
 using Conductor.Api.Jobs;
 using Conductor.Api.Messaging;
@@ -46,7 +47,7 @@ internal sealed class ScheduleRunner(ScheduleStore schedules, WakeUpPublisher wa
     {
         using var template = JsonDocument.Parse(schedule.JobTemplate);
         var errors = new FieldErrors();
-        var spec = SubmitParser.Parse(template.RootElement, "job_template", options.Value, errors);
+        var spec = SubmitParser.Parse(template.RootElement, "job_template", options.Value, Caller.Scheduler, errors);
         if (spec is null) log.LogWarning("Schedule {ScheduleId} has an invalid job template ({Field}); no job created", schedule.Id, errors.FirstField);
         return spec;
     }

@@ -1,3 +1,4 @@
+using Conductor.Api.Auth;
 using Conductor.Api.Jobs;
 using Conductor.Core.Jobs;
 using Conductor.Core.Operations;
@@ -27,12 +28,14 @@ internal static class DashboardEndpoint
         IReadOnlyList<NodeRow> Nodes, IReadOnlyList<RecentJob> RecentJobs);
 
     public static async Task<Results<Ok<Response>, ValidationProblem>> Handle(string? window, int? recent,
-        ClusterStatistics stats, JobStore jobs, CancellationToken ct)
+        Caller caller, ClusterStatistics stats, JobStore jobs, CancellationToken ct)
     {
         if (!StatsWindow.TryParse(window, out var span, out var problem)) return problem!;
         if (recent is < 1 or > 200) return Problems.Invalid("recent", "'recent' must be between 1 and 200.");
         var s = await stats.SnapshotAsync(span, ct);
-        var latest = await jobs.ListAsync(new JobFilter(null, null, null, recent ?? 20, null), ct);
+        // Counts are cluster-wide; the job rows only the caller's own (all for admins).
+        JobAccess.TryListAccount(caller, null, out var visible);
+        var latest = await jobs.ListAsync(new JobFilter(null, visible, null, recent ?? 20, null), ct);
         long Count(JobState state) => s.JobsByState.GetValueOrDefault(state);
         var summary = new Summary(s.JobsByState.Values.Sum(), Count(JobState.Pending), Count(JobState.Running), Count(JobState.Completed),
             Count(JobState.Failed), Count(JobState.Cancelled), s.QueueDepth, StatsEndpoint.Round(s.Window.SuccessRate, 4),

@@ -29,4 +29,7 @@ public static class JobReason
     public const string CancelledByUser = "CancelledByUser";
     public const string OutOfMemory = "OutOfMemory";
     public const string Requeued = "Requeued";
+
+    /// <summary>The job wrote more than the configured output limit and was stopped by SIGXFSZ.</summary>
+    public const string OutputLimit = "OutputLimit";
 }

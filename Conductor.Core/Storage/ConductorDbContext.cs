@@ -1,3 +1,4 @@
+using Conductor.Core.Accounts;
 using Conductor.Core.Jobs;
 using Conductor.Core.Nodes;
 using Conductor.Core.Schedules;
@@ -18,6 +19,7 @@ public sealed class ConductorDbContext(DbContextOptions<ConductorDbContext> opti
     public DbSet<Schedule> Schedules => Set<Schedule>();
     public DbSet<Allocation> Allocations => Set<Allocation>();
     public DbSet<Node> Nodes => Set<Node>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -95,6 +97,14 @@ public sealed class ConductorDbContext(DbContextOptions<ConductorDbContext> opti
             node.Property(n => n.Name).HasMaxLength(128);
             node.Property(n => n.Partition).HasMaxLength(64);
             node.Property(n => n.State).HasConversion<string>().HasMaxLength(16);
+        });
+
+        model.Entity<ApiToken>(token =>
+        {
+            token.ToTable("api_tokens");
+            token.Property(t => t.Account).HasMaxLength(128);
+            token.Property(t => t.Hash).HasMaxLength(64);
+            token.HasIndex(t => t.Hash).IsUnique();
         });
     }
 

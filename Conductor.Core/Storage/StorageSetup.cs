@@ -30,6 +30,7 @@ public static class StorageSetup
         services.AddSingleton<JobStore>();
         services.AddSingleton<NodeStore>();
         services.AddSingleton<ScheduleStore>();
+        services.AddSingleton<TokenStore>();
         return services;
     }
 

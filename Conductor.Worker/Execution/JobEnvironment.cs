@@ -12,7 +12,7 @@ public static class JobEnvironment
 {
     private static readonly string[] Inherited = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "USER", "LOGNAME", "SHELL"];
 
-    public static IReadOnlyDictionary<string, string?> Build(Job job, string node, IReadOnlyList<int> cpuIds, JobFiles files)
+    public static IReadOnlyDictionary<string, string?> Build(Job job, string node, IReadOnlyList<int> cpuIds, JobFiles files, JobUser? user = null)
     {
         var env = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var key in Environment.GetEnvironmentVariables().Keys.Cast<string>())
@@ -21,7 +21,15 @@ public static class JobEnvironment
             if (Environment.GetEnvironmentVariable(key) is { } value) env[key] = value;
         env["PATH"] ??= "/usr/local/bin:/usr/bin:/bin";
 
-        foreach (var (key, value) in job.Environment) env[key] = value;
+        if (user is not null)
+        {
+            env["USER"] = env["LOGNAME"] = user.Name;
+            env["HOME"] = Directory.Exists(user.Home) ? user.Home : files.Directory;
+        }
+
+        // The API refuses reserved names; a row written some other way must not get them through either.
+        foreach (var (key, value) in job.Environment)
+            if (!EnvironmentPolicy.IsReserved(key)) env[key] = value;
 
         var id = job.Id.ToString(CultureInfo.InvariantCulture);
         var name = job.Name ?? $"job-{id}";

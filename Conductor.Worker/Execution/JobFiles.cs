@@ -18,8 +18,24 @@ public sealed class JobFiles(string dataDir, Job job)
     public string StdoutPath => Resolve(job.StandardOutput, "stdout.log");
     public string StderrPath => Resolve(job.StandardError, "stderr.log");
 
-    /// <summary>Writes the script and clears what a previous attempt left behind.</summary>
-    public async Task PrepareAsync(CancellationToken ct)
+    /// <summary>
+    /// Null when the working directory and both output files resolve inside the allowed roots,
+    /// else why not. Checked just before spawn: a symlink may have appeared since submit.
+    /// </summary>
+    public string? PathViolation(AllowedRoots roots)
+    {
+        foreach (var (field, path) in new[] { ("current_working_directory", WorkDir), ("standard_output", StdoutPath), ("standard_error", StderrPath) })
+            if (roots.Violation(path) is { } why) return $"{field} {path} {why}.";
+        return null;
+    }
+
+    /// <summary>
+    /// Writes the script and clears what a previous attempt left behind. With a
+    /// <paramref name="user"/>, the job directory (mode 0700), its script and a working
+    /// directory created here belong to that user. Output files are not chowned: the wrapper
+    /// creates them as the user, and chowning an existing file would hand it whatever it is.
+    /// </summary>
+    public async Task PrepareAsync(JobUser? user, CancellationToken ct)
     {
         System.IO.Directory.CreateDirectory(Directory);
         File.Delete(PidPath);
@@ -28,7 +44,20 @@ public sealed class JobFiles(string dataDir, Job job)
         // Executable, so a script with its own interpreter line (#!/usr/bin/env python3) runs as such.
         File.SetUnixFileMode(ScriptPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
                                          | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        var createWorkDir = !System.IO.Directory.Exists(WorkDir);
         System.IO.Directory.CreateDirectory(WorkDir);
+        if (user is null) return;
+        Chown(Directory, user);
+        File.SetUnixFileMode(Directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Chown(ScriptPath, user);
+        if (createWorkDir) Chown(WorkDir, user);
+    }
+
+    private static void Chown(string path, JobUser user)
+    {
+        // lchown: never follow a link to somewhere else.
+        if (Mono.Unix.Native.Syscall.lchown(path, (uint)user.Uid, (uint)user.Gid) != 0)
+            throw new IOException($"Could not give {path} to user {user.Name}: {Mono.Unix.Native.Stdlib.GetLastError()}.");
     }
 
     /// <summary>The script's exit status as bash reported it (128+n for signal n), when the wrapper wrote one.</summary>

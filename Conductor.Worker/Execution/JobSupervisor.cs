@@ -22,10 +22,11 @@ namespace Conductor.Worker.Execution;
 /// spawned at most once per attempt.
 /// </summary>
 public sealed class JobSupervisor(
-    JobStore store, IProcessLauncher launcher, IProcessProbe probe, MemoryCgroups cgroups, StoreRetry retry,
+    JobStore store, IProcessLauncher launcher, IProcessProbe probe, MemoryCgroups cgroups, StoreRetry retry, RunAsPolicy runAs,
     IOptions<WorkerOptions> options, ILogger<JobSupervisor> log)
 {
     private WorkerOptions Options => options.Value;
+    private readonly AllowedRoots _roots = new(options.Value.EffectiveAllowedRoots);
 
     public async Task RunClaimedAsync(ClaimedJob claim, RunningJob run, CancellationToken stopping)
     {
@@ -40,9 +41,7 @@ public sealed class JobSupervisor(
                 await FinishAsync(job, run, JobState.Cancelled, JobReason.CancelledByUser, null, "Cancelled by user before it started.");
                 return;
             }
-            await files.PrepareAsync(stopping);
-            var cgroup = cgroups.Create(job.Id, run.Attempt, job.MemoryMb);
-            process = launcher.Launch(new LaunchRequest(files, claim.CpuIds, JobEnvironment.Build(job, Options.NodeName, claim.CpuIds, files), cgroup));
+            process = await SpawnAsync(job, run.Attempt, files, claim.CpuIds, stopping);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or System.ComponentModel.Win32Exception)
         {
@@ -54,6 +53,17 @@ public sealed class JobSupervisor(
         if (!await RecordSpawnAsync(job, run, files, process.Pid, claim.CpuIds)) return;
         CrashPoints.Hit(CrashPoints.AfterRecord);
         await SuperviseAsync(job, run, files, process.Pid, async () => (int?)await process.Exited);
+    }
+
+    /// <summary>Re-checks the paths, prepares the files for the job's user, and starts the wrapper.</summary>
+    private async Task<LaunchedProcess> SpawnAsync(Job job, int attempt, JobFiles files, int[] cpuIds, CancellationToken stopping)
+    {
+        if (files.PathViolation(_roots) is { } why) throw new InvalidOperationException($"Refused: {why}");
+        var user = runAs.For(job.Account);
+        await files.PrepareAsync(user, stopping);
+        var env = JobEnvironment.Build(job, Options.NodeName, cpuIds, files, user);
+        var cgroup = cgroups.Create(job.Id, attempt, job.MemoryMb, user);
+        return launcher.Launch(new LaunchRequest(files, cpuIds, env) { User = user, MaxOutputBytes = Options.MaxOutputBytes, MemoryCgroup = cgroup });
     }
 
     /// <summary>Watches a process this worker did not start (recovered after a restart).</summary>
@@ -92,6 +102,9 @@ public sealed class JobSupervisor(
         CrashPoints.Hit(CrashPoints.AfterFinish);
     }
 
+    /// <summary>128 + SIGXFSZ (25): what bash reports for a process stopped by ulimit -f.</summary>
+    private const int OutputLimitStatus = 153;
+
     private enum StopCause { None, Cancel, TimeLimit, Shutdown, OutOfMemory }
 
     private static async Task<StopCause> WaitForEndAsync(Job job, RunningJob run, Task exited)
@@ -127,6 +140,8 @@ public sealed class JobSupervisor(
         StopCause.OutOfMemory => (JobState.Failed, JobReason.OutOfMemory, $"The job exceeded its memory of {job.MemoryMb} MB and was killed."),
         StopCause.TimeLimit => (JobState.Failed, JobReason.TimeLimit, $"Time limit of {SlurmTime.FormatElapsed(TimeSpan.FromSeconds(job.TimeLimitSeconds ?? 0))} reached; the job was stopped."),
         _ when code == 0 => (JobState.Completed, JobReason.None, null),
+        _ when code == OutputLimitStatus => (JobState.Failed, JobReason.OutputLimit,
+            "The job wrote more than the output limit to a file and was stopped (SIGXFSZ)."),
         _ when code is null => (JobState.Failed, JobReason.NonZeroExitCode, "The job's process ended without an exit status (killed from outside?)."),
         _ => (JobState.Failed, JobReason.NonZeroExitCode, $"The script exited with status {code}."),
     };

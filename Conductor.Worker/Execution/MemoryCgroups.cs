@@ -23,8 +23,14 @@ public sealed class MemoryCgroups
 
     public bool Enabled => _base is not null;
 
-    /// <summary>Creates the job's cgroup with its limit; null when limits cannot be enforced here.</summary>
-    public string? Create(long jobId, int attempt, long memoryMb)
+    /// <summary>
+    /// Creates the job's cgroup with its limit; null when limits cannot be enforced here. For a job
+    /// that drops to an unprivileged user, the group's process list is handed to that user so the
+    /// wrapper may move itself in (enough on cgroup v1; v2's delegation rules also need write
+    /// access to the common ancestor, so there an unprivileged job is left unlimited and says so
+    /// in its wrapper.log).
+    /// </summary>
+    public string? Create(long jobId, int attempt, long memoryMb, JobUser? user = null)
     {
         if (_base is null) return null;
         var path = PathOf(jobId, attempt)!;
@@ -34,6 +40,9 @@ public sealed class MemoryCgroups
             var bytes = (memoryMb * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture);
             File.WriteAllText(Path.Combine(path, _v2 ? "memory.max" : "memory.limit_in_bytes"), bytes);
             if (_v2) TryWrite(Path.Combine(path, "memory.swap.max"), "0");
+            if (user is not null)
+                foreach (var file in new[] { path, Path.Combine(path, "cgroup.procs"), Path.Combine(path, "tasks") }.Where(Path.Exists))
+                    Mono.Unix.Native.Syscall.chown(file, (uint)user.Uid, (uint)user.Gid);
             return path;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -41,6 +41,9 @@ public static class TestEnvironment
     {
         var dir = Path.Combine(RepoRoot, ".data", "test-runs", $"{prefix}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
+        // Jobs run as the unprivileged conductor-job user, and tests use the scratch dir as a side
+        // channel (markers a job writes): writable by all, sticky like /tmp.
+        File.SetUnixFileMode(dir, (UnixFileMode)0b1_111_111_111);
         return dir;
     }
 }

@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Options;
+using Mono.Unix;
+
+namespace Conductor.Worker.Execution;
+
+/// <summary>The unprivileged Unix user a job's process runs as.</summary>
+public sealed record JobUser(string Name, long Uid, long Gid, string Home);
+
+/// <summary>
+/// Maps a job's account to the Unix user it runs as. A job never runs as root: when the worker
+/// is root, every job drops to its account's user (<c>AccountUsers</c>, else <c>RunAs</c>); a
+/// missing user, or one that is uid 0, fails the job SpawnError instead of running it as root.
+/// When the worker is not root, jobs run as the worker's own user and nothing is dropped.
+/// </summary>
+public sealed class RunAsPolicy(IOptions<WorkerOptions> options)
+{
+    public static bool WorkerIsRoot { get; } = Mono.Unix.Native.Syscall.geteuid() == 0;
+
+    /// <summary>Null when the job keeps the worker's (non-root) user.</summary>
+    public JobUser? For(string account)
+    {
+        if (!WorkerIsRoot) return null;
+        var name = options.Value.AccountUsers.TryGetValue(account, out var mapped) ? mapped : options.Value.RunAs;
+        UnixUserInfo info;
+        try
+        {
+            info = new UnixUserInfo(name);
+        }
+        catch (ArgumentException)
+        {
+            throw new InvalidOperationException(
+                $"The Unix user '{name}' that account '{account}' runs as does not exist (create it: useradd --system --no-create-home --shell /usr/sbin/nologin {name}).");
+        }
+        if (info.UserId == 0 || info.GroupId == 0)
+            throw new InvalidOperationException($"Account '{account}' maps to '{name}', which is root; jobs never run as root.");
+        return new JobUser(name, info.UserId, info.GroupId, info.HomeDirectory);
+    }
+}

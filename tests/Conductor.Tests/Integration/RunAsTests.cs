@@ -1,0 +1,146 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Conductor.Tests.Infrastructure;
+using Mono.Unix.Native;
+
+namespace Conductor.Tests.Integration;
+
+/// <summary>
+/// A worker whose API allows /var/tmp although the worker does not (to show the worker's own
+/// check), with a 64 KiB output limit.
+/// </summary>
+public sealed class RunAsClusterFixture : ClusterFixture
+{
+    public const long OutputLimit = 64 * 1024;
+
+    protected override bool StartWorker => false;
+
+    protected override IDictionary<string, string> ApiSettings() => new Dictionary<string, string>
+    {
+        ["Conductor:Api:AllowedRoots:0"] = DataDir, ["Conductor:Api:AllowedRoots:1"] = "/tmp", ["Conductor:Api:AllowedRoots:2"] = "/var/tmp",
+    };
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        await StartWorkerAsync(Settings() with { Extra = new() { ["Conductor__Worker__MaxOutputBytes"] = OutputLimit.ToString() } });
+    }
+}
+
+/// <summary>Jobs never run as root, stay inside their allowed roots, and cannot write without bound.</summary>
+public sealed class RunAsTests(RunAsClusterFixture cluster) : IClassFixture<RunAsClusterFixture>
+{
+    private ConductorClient Client => cluster.Client;
+    private static bool TestsRunAsRoot => Syscall.geteuid() == 0;
+
+    [Fact]
+    public async Task Job_RunsAsTheUnprivilegedJobUser_WhileTheWorkerRunsAsRoot()
+    {
+        var id = await Client.SubmitAsync("id -u; id -un; echo \"$HOME $USER\"");
+
+        var job = await Client.WaitForFinishAsync(id);
+
+        ConductorClient.State(job).Should().Be("COMPLETED", cluster.Worker!.Output);
+        var lines = Stdout(job).Split('\n');
+        if (TestsRunAsRoot)
+        {
+            lines[0].Should().NotBe("0", "a job never runs as root, even on a root worker");
+            lines[1].Should().Be("conductor-job");
+            lines[2].Should().EndWith(" conductor-job", "the job's USER names the user it runs as");
+        }
+        else
+        {
+            lines[0].Should().Be(Syscall.getuid().ToString(), "a non-root worker runs jobs as itself");
+        }
+    }
+
+    [Fact]
+    public async Task JobDirectory_AndOutputFiles_BelongToTheJobUser()
+    {
+        if (!TestsRunAsRoot) return;
+        var id = await Client.SubmitAsync("echo out; echo err >&2");
+        await Client.WaitForFinishAsync(id);
+        var dir = Path.Combine(cluster.DataDir, "jobs", id);
+
+        foreach (var path in new[] { dir, Path.Combine(dir, "script.sh"), Path.Combine(dir, "stdout.log"), Path.Combine(dir, "stderr.log") })
+        {
+            Syscall.stat(path, out var st).Should().Be(0, path);
+            new Mono.Unix.UnixUserInfo((long)st.st_uid).UserName.Should().Be("conductor-job", $"{path} belongs to the job's user");
+        }
+    }
+
+    [Fact]
+    public async Task Job_CannotWriteWhereItsUserMayNot_OutsideItsRoots()
+    {
+        if (!TestsRunAsRoot) return;
+        var target = $"/etc/conductor-pwned-{Guid.NewGuid():N}";
+        var id = await Client.SubmitAsync($"touch {target}; echo rc=$?");
+
+        var job = await Client.WaitForFinishAsync(id);
+
+        Stdout(job).Should().Be("rc=1\n", "the job's user may not write to /etc");
+        File.Exists(target).Should().BeFalse();
+    }
+
+    [Theory]
+    [InlineData("current_working_directory", "/etc")]
+    [InlineData("current_working_directory", "/tmp/../etc")]
+    [InlineData("current_working_directory", "/root")]
+    [InlineData("standard_output", "/etc/cron.d/pwn")]
+    [InlineData("standard_output", "../../../../etc/x")]
+    [InlineData("standard_error", "/tmp/../../etc/passwd")]
+    public async Task Submit_WithAPathOutsideTheAllowedRoots_Answers400NamingIt(string field, string path)
+    {
+        var response = await Client.PostRawAsync("/jobs/submit", new JsonObject { ["job"] = new JsonObject { [field] = path }, ["script"] = "true" }.ToJsonString());
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        JsonNode.Parse(await response.Content.ReadAsStringAsync())!["field"]!.GetValue<string>().Should().Be($"job.{field}");
+    }
+
+    [Fact]
+    public async Task Submit_ThroughASymlinkThatEscapes_Answers400()
+    {
+        var link = Path.Combine("/tmp", $"conductor-escape-{Guid.NewGuid():N}");
+        File.CreateSymbolicLink(link, "/etc");
+        try
+        {
+            var response = await Client.PostRawAsync("/jobs/submit", new JsonObject
+            {
+                ["job"] = new JsonObject { ["current_working_directory"] = link }, ["script"] = "true",
+            }.ToJsonString());
+
+            response.StatusCode.Should().Be(HttpStatusCode.BadRequest, "/tmp/<link> resolves to /etc");
+            JsonNode.Parse(await response.Content.ReadAsStringAsync())!["field"]!.GetValue<string>().Should().Be("job.current_working_directory");
+        }
+        finally
+        {
+            File.Delete(link);
+        }
+    }
+
+    [Fact]
+    public async Task Worker_RechecksThePaths_AndFailsTheJobSpawnError_WhenOutsideItsRoots()
+    {
+        var id = await Client.SubmitAsync("echo should-not-run", new { current_working_directory = $"/var/tmp/conductor-{Guid.NewGuid():N}" });
+
+        var job = await Client.WaitForFinishAsync(id);
+
+        ConductorClient.State(job).Should().Be("FAILED", "the worker's roots do not include /var/tmp");
+        job["reason"]!.GetValue<string>().Should().Be("SpawnError");
+        job["error_msg"]!.GetValue<string>().Should().Contain("allowed roots");
+    }
+
+    [Fact]
+    public async Task Job_WritingPastTheOutputLimit_EndsFailedOutputLimit()
+    {
+        var id = await Client.SubmitAsync("head -c 1000000 /dev/zero");
+
+        var job = await Client.WaitForFinishAsync(id);
+
+        ConductorClient.State(job).Should().Be("FAILED");
+        job["reason"]!.GetValue<string>().Should().Be("OutputLimit");
+        new FileInfo(Path.Combine(cluster.DataDir, "jobs", id, "stdout.log")).Length.Should().BeLessThanOrEqualTo(RunAsClusterFixture.OutputLimit);
+    }
+
+    private static string Stdout(JsonNode job) => job["job_log"]!["stdout"]!.GetValue<string>();
+}
