@@ -12,11 +12,11 @@ public sealed class ApiOptions
     public int MaxAccountLength { get; set; } = 128;
 
     /// <summary>PENDING jobs one account may have at once (0: no limit).</summary>
-    public int MaxPendingPerAccount { get; set; } = 10_000;
+    public int MaxPendingPerAccount { get; set; } = 100_000;
 
     /// <summary>Per-account token bucket in Redis: refill rate (0: no limit) and bucket size.</summary>
-    public double SubmitRatePerSecond { get; set; } = 50;
-    public int SubmitBurst { get; set; } = 200;
+    public double SubmitRatePerSecond { get; set; } = 5000;
+    public int SubmitBurst { get; set; } = 20_000;
 
     /// <summary>Bodies larger than this are refused before parsing; defaults to room for a maximal script.</summary>
     public int? MaxBodyBytes { get; set; }

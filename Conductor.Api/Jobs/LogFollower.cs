@@ -14,10 +14,11 @@ namespace Conductor.Api.Jobs;
 /// complete: the follower drains it, flushes a trailing partial line and ends with
 /// <c>event: end</c> carrying the final state.
 ///
-/// A retry's new attempt rewrites the file from the start (same path, truncated). The follower
-/// notices the new attempt, waits until the file has been touched since it last read it (or,
-/// joining late, since the attempt started) and follows it from byte 0, so the new attempt's
-/// output is never skipped. Once the job has ended the file is read as it is.
+/// A retry's new attempt writes the file anew: the worker deletes the previous attempt's output
+/// before it spawns the new one, and records the new pid only after the spawn. So once the
+/// follower sees an attempt with a pid that differs from the one it followed, whatever file is
+/// there belongs to that attempt, and it is followed from byte 0; the new attempt's output is
+/// never skipped, whatever the timing (no modification times involved).
 /// </summary>
 internal static class LogFollower
 {
@@ -33,11 +34,8 @@ internal static class LogFollower
         public long LineStart = offset; // byte offset where the buffered partial line begins
         public readonly StringBuilder Partial = new();
         public int Attempt;              // the attempt being followed (0: none spawned yet)
-        public bool RewriteExpected;     // a new attempt started; its truncation has not been seen yet
-        public DateTime LastModified;   // default: this follower has not read the file yet
-        public DateTime AttemptStart;
 
-        public void Restart() { Offset = LineStart = 0; Partial.Clear(); RewriteExpected = false; }
+        public void Restart() { Offset = LineStart = 0; Partial.Clear(); }
     }
 
     public static async IAsyncEnumerable<SseItem<string>> FollowAsync(
@@ -52,12 +50,9 @@ internal static class LogFollower
             var finished = job.State.IsTerminal();
             if (job.Attempt != cursor.Attempt && job.Pid is not null)
             {
-                // The file may still hold an earlier attempt's output: one we followed, or (a retry) one before we joined.
-                cursor.RewriteExpected = cursor.Attempt > 0 || job.Attempt > 1;
+                if (cursor.Attempt > 0) cursor.Restart(); // a new attempt: its own, new file
                 cursor.Attempt = job.Attempt;
-                cursor.AttemptStart = job.StartTime ?? DateTime.MinValue;
             }
-            if (finished) cursor.RewriteExpected = cursor.RewriteExpected && cursor.LastModified != default;
             foreach (var line in await ReadNewLinesAsync(PathOf(job, stream), cursor, ct)) yield return line;
             if (finished)
             {
@@ -78,15 +73,12 @@ internal static class LogFollower
         do
         {
             chunk = await LogPages.ReadAsync(path, cursor.Offset, ChunkBytes, ct);
-            var touched = cursor.LastModified != default ? chunk.Modified != cursor.LastModified : chunk.Modified >= cursor.AttemptStart;
-            var rewritten = chunk.Size < cursor.Offset || (cursor.RewriteExpected && touched);
-            if (cursor.RewriteExpected && !rewritten) break; // the new attempt has not truncated the file yet
-            if (rewritten && chunk.Size > 0)
+            if (chunk.Size < cursor.Offset && chunk.Size > 0)
             {
+                // Truncated under us (a new attempt that we have not seen in the database yet).
                 cursor.Restart();
                 chunk = await LogPages.ReadAsync(path, 0, ChunkBytes, ct);
             }
-            cursor.LastModified = chunk.Modified;
             cursor.Offset = chunk.NextOffset;
             cursor.Partial.Append(chunk.Content);
             lines.AddRange(TakeLines(cursor.Partial, ref cursor.LineStart, force: cursor.Partial.Length > ChunkBytes));

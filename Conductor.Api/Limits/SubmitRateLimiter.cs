@@ -11,8 +11,14 @@ namespace Conductor.Api.Limits;
 /// bucket per account. Redis only ever adds a limit: when it is down or slow, submissions are
 /// allowed (DESIGN: losing Redis may only add latency, never stop work).
 /// </summary>
-public sealed class SubmitRateLimiter(RedisConnection redis, IOptions<ApiOptions> options, ILogger<SubmitRateLimiter> log)
+public sealed class SubmitRateLimiter(
+    RedisConnection redis, Npgsql.NpgsqlDataSource db, IOptions<ApiOptions> options, ILogger<SubmitRateLimiter> log)
 {
+    // Buckets belong to one installation (its database): two installations sharing a Redis, or
+    // the test suite's many databases, never drain each other's buckets.
+    private readonly string _scope = new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString) is var b
+        ? $"{b.Host}:{b.Port}/{b.Database}" : "";
+
     private const string Script = """
         local rate, burst, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
         local t = redis.call('TIME')
@@ -37,7 +43,7 @@ public sealed class SubmitRateLimiter(RedisConnection redis, IOptions<ApiOptions
         {
             if (!redis.IsConnected) return null;
             var wait = (long)await redis.Multiplexer.GetDatabase().ScriptEvaluateAsync(Script,
-                [new RedisKey($"conductor:rate:submit:{account}")], [o.SubmitRatePerSecond, o.SubmitBurst, cost]);
+                [new RedisKey($"conductor:rate:submit:{_scope}:{account}")], [o.SubmitRatePerSecond, o.SubmitBurst, cost]);
             return wait > 0 ? TimeSpan.FromMilliseconds(wait) : null;
         }
         catch (Exception e) when (e is RedisException or TimeoutException)

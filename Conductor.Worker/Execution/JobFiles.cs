@@ -40,6 +40,10 @@ public sealed class JobFiles(string dataDir, Job job)
         System.IO.Directory.CreateDirectory(Directory);
         File.Delete(PidPath);
         File.Delete(ExitStatusPath);
+        // Each attempt writes its output anew; deleting it before the spawn (the new pid is
+        // recorded only after) lets a log follower tell the attempts apart without guessing.
+        foreach (var output in new[] { StdoutPath, StderrPath })
+            if (File.Exists(output)) File.Delete(output);
         await File.WriteAllTextAsync(ScriptPath, job.Script, ct);
         // Executable, so a script with its own interpreter line (#!/usr/bin/env python3) runs as such.
         File.SetUnixFileMode(ScriptPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
