@@ -35,6 +35,7 @@ public static class WorkerSetup
             config.GetConnectionString("Redis") ?? "127.0.0.1:6379", sp.GetRequiredService<WakeUps>(), sp.GetRequiredService<ILogger<RedisListener>>()));
         services.AddHostedService(sp => sp.GetRequiredService<RedisListener>());
         services.AddHostedService<Dispatcher>();
+        services.AddHostedService<PidLivenessReporter>();
         return builder;
     }
 }

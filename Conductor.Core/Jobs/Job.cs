@@ -62,4 +62,8 @@ public sealed class Job
     public string? StdoutPath { get; set; }
     public string? StderrPath { get; set; }
     public int? ExitCode { get; set; }
+
+    /// <summary>The node's worker's last verdict on <see cref="Pid"/> (start time and boot id included), and when.</summary>
+    public bool? PidAlive { get; set; }
+    public DateTime? PidCheckedAt { get; set; }
 }

@@ -31,11 +31,18 @@ public sealed partial class InvariantChecks
     }
 
     /// <summary>
-    /// Listed so operators see the gap: workers do not yet write a pid liveness verdict to the
-    /// database (that needs the dispatch loop to report it), and a probe from this process would
-    /// read the wrong pid namespace under containers. Never decides the overall status.
+    /// A RUNNING job whose process its own node's worker found gone (pid, start time and boot id
+    /// checked on that node, reported to the database every heartbeat). Recovery settles such
+    /// jobs when the worker restarts; while the worker runs it means the worker lost track.
     /// </summary>
-    public static CheckResult PidsAlive() => new(PidsAliveCheck, CheckStatus.Unknown,
-        "not implemented: workers do not report pid liveness to the database yet; a dead process is still caught by the worker's own recovery",
-        Implemented: false);
+    public async Task<CheckResult> PidsAliveAsync(TimeSpan lease, CancellationToken ct)
+    {
+        var findings = await FindingsAsync(db, """
+            SELECT format('job %s on %s: pid %s not alive (checked %s s ago)', id, node, pid,
+                          round(extract(epoch FROM now() - pid_checked_at))::bigint)
+            FROM jobs WHERE state = 'RUNNING' AND pid_alive = false AND pid_checked_at > now() - @interval ORDER BY id
+            """, ct, ("interval", lease * 3));
+        return Verdict(PidsAliveCheck, findings, CheckStatus.Critical,
+            "every RUNNING job's process is alive on its node, as its worker last reported", "RUNNING job(s) whose process is gone");
+    }
 }

@@ -22,7 +22,7 @@ public sealed partial class InvariantChecks(NpgsqlDataSource db)
         await NoAllocationOfFinishedJobAsync(ct),
         await NoRunningJobOnDownNodeAsync(ct),
         await NoPendingJobWhileCoresFreeAsync(thresholds, ct),
-        PidsAlive(),
+        await PidsAliveAsync(thresholds.Lease, ct),
     ];
 
     /// <summary>A node that is UP but silent longer than a lease is dead or cut off; its jobs are in limbo.</summary>

@@ -120,3 +120,19 @@ public sealed partial class JobStore
             .ToListAsync(ct);
     }
 }
+
+public sealed partial class JobStore
+{
+    /// <summary>Records the node's verdict on each of its RUNNING jobs' processes (for the health check).</summary>
+    public async Task ReportPidLivenessAsync(string node, IReadOnlyCollection<long> alive, IReadOnlyCollection<long> dead, CancellationToken ct)
+    {
+        if (alive.Count + dead.Count == 0) return;
+        await using var ctx = await ContextAsync(ct);
+        var all = alive.Concat(dead).ToList();
+        var aliveIds = alive.ToList();
+        await ctx.Jobs.Where(j => j.Node == node && j.State == JobState.Running && all.Contains(j.Id))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.PidAlive, j => aliveIds.Contains(j.Id))
+                .SetProperty(j => j.PidCheckedAt, DateTime.UtcNow), ct);
+    }
+}

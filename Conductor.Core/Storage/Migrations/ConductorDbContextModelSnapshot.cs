@@ -240,6 +240,14 @@ namespace Conductor.Core.Storage.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("pid");
 
+                    b.Property<bool?>("PidAlive")
+                        .HasColumnType("boolean")
+                        .HasColumnName("pid_alive");
+
+                    b.Property<DateTime?>("PidCheckedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("pid_checked_at");
+
                     b.Property<int>("Priority")
                         .HasColumnType("integer")
                         .HasColumnName("priority");

@@ -1,0 +1,52 @@
+using Conductor.Core.Storage;
+using Conductor.Worker.Dispatch;
+using Conductor.Worker.Execution;
+using Microsoft.Extensions.Options;
+
+namespace Conductor.Worker.Recovery;
+
+/// <summary>
+/// Every heartbeat, checks the processes of this node's RUNNING jobs (pid, start time and boot
+/// id, as recovery does) and reports the verdicts to the database, where the health check
+/// (running_job_pids_alive) reads them: only the node itself can see its own processes.
+/// It reports; it does not act — recovery, cancel and the supervisors own the outcomes.
+/// </summary>
+public sealed class PidLivenessReporter(
+    JobStore store, IProcessProbe probe, NodeAgent node, IOptions<WorkerOptions> options, ILogger<PidLivenessReporter> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken ct)
+    {
+        var period = TimeSpan.FromSeconds(options.Value.HeartbeatSeconds);
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(period, ct);
+                if (node.CoreIds.Length == 0 || node.Fenced) continue; // not registered yet, or no longer ours
+                await ReportAsync(ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (StoreRetry.IsTransient(e))
+            {
+                log.LogDebug("Pid liveness not reported: {Error}", e.Message);
+            }
+        }
+    }
+
+    private async Task ReportAsync(CancellationToken ct)
+    {
+        var jobs = await store.RunningOnNodeAsync(node.Name, ct);
+        var alive = new List<long>();
+        var dead = new List<long>();
+        foreach (var job in jobs.Where(j => j.Pid is not null))
+        {
+            var ok = job.BootId is { } boot && job.ProcessStartTicks is { } ticks && probe.IsSameProcess(job.Pid!.Value, ticks, boot);
+            (ok ? alive : dead).Add(job.Id);
+        }
+        await store.ReportPidLivenessAsync(node.Name, alive, dead, ct);
+        if (dead.Count > 0) log.LogWarning("RUNNING jobs {JobIds} on {Node} have no live process", dead, node.Name);
+    }
+}
