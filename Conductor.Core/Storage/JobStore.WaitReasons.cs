@@ -27,11 +27,16 @@ public sealed partial class JobStore
             SELECT j.id, CASE
                 WHEN {DependencySql.Waiting("j")} THEN 'Dependency'
                 WHEN j.eligible_time > now() THEN 'BeginTime'
+                -- Two EXISTS, not one with an OR: each is a range scan of the pending-queue index
+                -- that stops at the first claimable job ahead (an OR scanned the whole table).
                 WHEN EXISTS (
                     SELECT 1 FROM jobs a
-                    WHERE a.state = 'PENDING' AND a.partition = j.partition AND a.eligible_time <= now()
-                      AND (a.priority > j.priority OR (a.priority = j.priority AND a.id < j.id))
-                      AND NOT {DependencySql.Waiting("a")}) THEN 'Priority'
+                    WHERE a.state = 'PENDING' AND a.partition = j.partition AND a.priority > j.priority
+                      AND a.eligible_time <= now() AND NOT {DependencySql.Waiting("a")})
+                  OR EXISTS (
+                    SELECT 1 FROM jobs a
+                    WHERE a.state = 'PENDING' AND a.partition = j.partition AND a.priority = j.priority AND a.id < j.id
+                      AND a.eligible_time <= now() AND NOT {DependencySql.Waiting("a")}) THEN 'Priority'
                 ELSE 'Resources' END
             FROM jobs j WHERE j.id = ANY(@ids) AND j.state = 'PENDING'
             """, P("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint, pending));

@@ -42,7 +42,9 @@ public sealed class Stack : IAsyncDisposable
             await new NpgsqlCommand($"CREATE DATABASE {stack.Database}", admin).ExecuteNonQueryAsync();
         }
         stack.Api = stack.Spawn("Conductor.Api", new() { ["ASPNETCORE_URLS"] = stack.ApiUrl, ["LOG_LEVEL"] = "Warning" });
-        await stack.WaitAsync(async () => (await stack.Http.GetAsync("/health")).IsSuccessStatusCode, "the API answers");
+        // Its own API, not a leftover on the same port: the process must still be running.
+        await stack.WaitAsync(async () => !stack.Api.HasExited && (await stack.Http.GetAsync("/health")).IsSuccessStatusCode, "the API answers");
+        if (stack.Api.HasExited) throw new InvalidOperationException("The API exited at start (is port 18080 taken?)");
         if (worker) await stack.StartWorkerAsync(workerEnv);
         return stack;
     }
