@@ -23,22 +23,26 @@ public sealed partial class JobStore
         var reasons = new Dictionary<long, string>();
         if (pending.Length == 0) return reasons;
         await using var conn = await db.OpenConnectionAsync(ct);
+        // The head of each partition's queue (the first claimable job in claim order) is found with
+        // the claim's own index scan, once per partition of the page; a job behind it waits for
+        // Priority, the head itself for Resources. (Probing "anyone ahead of me" per job made the
+        // planner walk the primary key through every finished job.)
         await using var cmd = conn.Command($"""
+            WITH page AS (SELECT * FROM jobs WHERE id = ANY(@ids) AND state = 'PENDING'),
+            heads AS (
+                SELECT p.partition, h.id AS head_id
+                FROM (SELECT DISTINCT partition FROM page) p
+                CROSS JOIN LATERAL (
+                    SELECT a.id FROM jobs a
+                    WHERE a.state = 'PENDING' AND a.partition = p.partition AND a.eligible_time <= now()
+                      AND NOT {DependencySql.Waiting("a")}
+                    ORDER BY a.priority DESC, a.id LIMIT 1) h)
             SELECT j.id, CASE
                 WHEN {DependencySql.Waiting("j")} THEN 'Dependency'
                 WHEN j.eligible_time > now() THEN 'BeginTime'
-                -- Two EXISTS, not one with an OR: each is a range scan of the pending-queue index
-                -- that stops at the first claimable job ahead (an OR scanned the whole table).
-                WHEN EXISTS (
-                    SELECT 1 FROM jobs a
-                    WHERE a.state = 'PENDING' AND a.partition = j.partition AND a.priority > j.priority
-                      AND a.eligible_time <= now() AND NOT {DependencySql.Waiting("a")})
-                  OR EXISTS (
-                    SELECT 1 FROM jobs a
-                    WHERE a.state = 'PENDING' AND a.partition = j.partition AND a.priority = j.priority AND a.id < j.id
-                      AND a.eligible_time <= now() AND NOT {DependencySql.Waiting("a")}) THEN 'Priority'
+                WHEN EXISTS (SELECT 1 FROM heads h WHERE h.partition = j.partition AND h.head_id <> j.id) THEN 'Priority'
                 ELSE 'Resources' END
-            FROM jobs j WHERE j.id = ANY(@ids) AND j.state = 'PENDING'
+            FROM page j
             """, P("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint, pending));
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct)) reasons[r.GetInt64(0)] = r.GetString(1);
