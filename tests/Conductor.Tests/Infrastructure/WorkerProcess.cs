@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace Conductor.Tests.Infrastructure;
 
@@ -7,32 +6,15 @@ namespace Conductor.Tests.Infrastructure;
 /// A real Conductor.Worker process (dotnet Conductor.Worker.dll), so crash tests can SIGKILL it.
 /// Its console output is kept for the failure message of the test that started it.
 /// </summary>
-public sealed class WorkerProcess : IAsyncDisposable
+public sealed class WorkerProcess(CapturedProcess process) : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
-
-    private WorkerProcess(Process process) => _process = process;
-
-    public int Pid => _process.Id;
-    public bool HasExited => _process.HasExited;
-    public string Output
-    {
-        get
-        {
-            lock (_output) return _output.ToString();
-        }
-    }
+    public int Pid => process.Pid;
+    public bool HasExited => process.HasExited;
+    public string Output => process.Output;
 
     public static WorkerProcess Start(WorkerSettings settings)
     {
-        var info = new ProcessStartInfo("dotnet", [TestEnvironment.WorkerDll])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = settings.DataDir,
-        };
+        var info = new ProcessStartInfo("dotnet", [TestEnvironment.WorkerDll]) { WorkingDirectory = settings.DataDir };
         info.Environment["ConnectionStrings__Postgres"] = settings.ConnectionString;
         info.Environment["ConnectionStrings__Redis"] = settings.Redis;
         info.Environment["Conductor__Worker__Name"] = settings.Name;
@@ -47,57 +29,18 @@ public sealed class WorkerProcess : IAsyncDisposable
         if (settings.FaultPoint is { } point) info.Environment["CONDUCTOR_FAULT_POINT"] = point;
         foreach (var (key, value) in settings.Extra) info.Environment[key] = value;
 
-        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var worker = new WorkerProcess(process);
-        process.OutputDataReceived += (_, e) => worker.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => worker.Append(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return worker;
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null) return;
-        lock (_output) _output.AppendLine(line);
+        return new WorkerProcess(CapturedProcess.Start(info));
     }
 
     /// <summary>SIGKILL: the crash every recovery test is about.</summary>
-    public async Task KillAsync()
-    {
-        if (!_process.HasExited) _process.Kill();
-        await _process.WaitForExitAsync();
-    }
+    public Task KillAsync() => process.KillAsync();
 
     /// <summary>SIGTERM, as systemd or docker stop sends it.</summary>
-    public void Terminate() => Mono.Unix.Native.Syscall.kill(_process.Id, Mono.Unix.Native.Signum.SIGTERM);
+    public void Terminate() => Mono.Unix.Native.Syscall.kill(process.Pid, Mono.Unix.Native.Signum.SIGTERM);
 
-    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
-    {
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await _process.WaitForExitAsync(cts.Token);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
+    public Task<bool> WaitForExitAsync(TimeSpan timeout) => process.WaitForExitAsync(timeout);
 
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            await KillAsync();
-        }
-        catch (InvalidOperationException)
-        {
-        }
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => process.DisposeAsync();
 }
 
 public sealed record WorkerSettings(string ConnectionString, string Name, string DataDir)
