@@ -11,8 +11,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib.sh
 
 readonly BENCH_DIR=$PWD/.data/bench-servers
-readonly PG_PORT=55434
-readonly REDIS_PORT=56381
+readonly PG_PORT=25434
+readonly REDIS_PORT=26381
 
 started_pg=0
 started_redis=0

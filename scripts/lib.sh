@@ -188,6 +188,8 @@ _conductor_pg_wait_zombie() {
     return 0
 }
 
+# Private ports (25432.., 26379..) sit below Linux's ephemeral range (32768-60999), so a busy
+# machine's outgoing connections can never hold the port a restarted server needs.
 conductor_start_postgres() {
     local dir=${1:?usage: conductor_start_postgres DIR PORT [EXTRA_SERVER_OPTIONS]}
     local port=${2:?usage: conductor_start_postgres DIR PORT [EXTRA_SERVER_OPTIONS]}

@@ -5,10 +5,10 @@
 #
 # Environment (all optional):
 #   ConnectionStrings__Postgres  if unset, a private PostgreSQL is started under
-#                                .data/pg on 127.0.0.1:55432 and this is set to
-#                                Host=127.0.0.1;Port=55432;Username=conductor;Database=conductor
+#                                .data/pg on 127.0.0.1:25432 and this is set to
+#                                Host=127.0.0.1;Port=25432;Username=conductor;Database=conductor
 #   ConnectionStrings__Redis     if unset, a private Redis is started under
-#                                .data/redis on 127.0.0.1:56379 (redis-server is
+#                                .data/redis on 127.0.0.1:26379 (redis-server is
 #                                installed with apt-get if missing)
 #   ASPNETCORE_URLS              API address, default http://127.0.0.1:8000
 #   Conductor__Worker__DataDir   worker data directory, default $PWD/.data/jobs-data
@@ -28,9 +28,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/lib.sh
 
 readonly PG_DIR=$PWD/.data/pg
-readonly PG_PORT=55432
+readonly PG_PORT=25432
 readonly REDIS_DIR=$PWD/.data/redis
-readonly REDIS_PORT=56379
+readonly REDIS_PORT=26379
 
 api_pid=
 worker_pid=

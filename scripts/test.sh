@@ -5,17 +5,17 @@
 # Usage: scripts/test.sh [extra dotnet test arguments, e.g. --filter Category=Unit]
 #
 # Environment exported to the tests:
-#   ConnectionStrings__Postgres  Host=127.0.0.1;Port=55433;Username=conductor;Database=conductor
+#   ConnectionStrings__Postgres  Host=127.0.0.1;Port=25433;Username=conductor;Database=conductor
 #                                (a private cluster under .data/test/pg, trust auth,
 #                                fsync off). If already set, that server is used as is.
-#   ConnectionStrings__Redis     127.0.0.1:56380 (a private Redis under .data/test/redis,
+#   ConnectionStrings__Redis     127.0.0.1:26380 (a private Redis under .data/test/redis,
 #                                no persistence). If already set, that server is used as is.
 #   CONDUCTOR_PG_DIR, CONDUCTOR_PG_PORT, CONDUCTOR_PG_OPTIONS
 #                                the private PostgreSQL (only when this script owns it), so
 #                                the PostgreSQL-restart test can stop and start it.
 #   CONDUCTOR_REDIS_SERVER_DIR   directory of the private Redis (only when this script
 #                                started/owns it, i.e. ConnectionStrings__Redis was unset)
-#   CONDUCTOR_REDIS_PORT         its port (56380). Tests that stop and restart Redis use:
+#   CONDUCTOR_REDIS_PORT         its port (26380). Tests that stop and restart Redis use:
 #       stop:    redis-cli -p "$CONDUCTOR_REDIS_PORT" shutdown nosave
 #       start:   redis-server --port "$CONDUCTOR_REDIS_PORT" --bind 127.0.0.1 \
 #                  --dir "$CONDUCTOR_REDIS_SERVER_DIR" --save '' --appendonly no \
@@ -34,10 +34,10 @@ source scripts/lib.sh
 
 readonly TEST_DIR=$PWD/.data/test
 readonly PG_DIR=$TEST_DIR/pg
-readonly PG_PORT=55433
+readonly PG_PORT=25433
 readonly PG_TEST_OPTIONS="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 readonly REDIS_DIR=$TEST_DIR/redis
-readonly REDIS_PORT=56380
+readonly REDIS_PORT=26380
 
 started_pg=0
 started_redis=0

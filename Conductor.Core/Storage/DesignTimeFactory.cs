@@ -9,7 +9,7 @@ public sealed class DesignTimeFactory : IDesignTimeDbContextFactory<ConductorDbC
     public ConductorDbContext CreateDbContext(string[] args)
     {
         var options = new DbContextOptionsBuilder<ConductorDbContext>();
-        StorageSetup.Configure(options, "Host=127.0.0.1;Port=55432;Username=conductor;Database=conductor");
+        StorageSetup.Configure(options, "Host=127.0.0.1;Port=25432;Username=conductor;Database=conductor");
         return new ConductorDbContext(options.Options);
     }
 }

@@ -7,7 +7,7 @@ namespace Conductor.Core.Storage;
 public static class StorageSetup
 {
     /// <summary>The private instance that scripts/run.sh starts when nothing else is configured.</summary>
-    public const string DefaultConnectionString = "Host=127.0.0.1;Port=55432;Username=conductor;Database=conductor";
+    public const string DefaultConnectionString = "Host=127.0.0.1;Port=25432;Username=conductor;Database=conductor";
 
     public static void Configure(DbContextOptionsBuilder options, string connectionString) =>
         options.UseNpgsql(connectionString, npgsql => npgsql.EnableRetryOnFailure(0))

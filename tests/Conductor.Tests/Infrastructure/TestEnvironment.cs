@@ -10,11 +10,11 @@ namespace Conductor.Tests.Infrastructure;
 public static class TestEnvironment
 {
     public static string AdminConnectionString =>
-        Environment.GetEnvironmentVariable("ConnectionStrings__Postgres") ?? "Host=127.0.0.1;Port=55433;Username=conductor;Database=conductor";
+        Environment.GetEnvironmentVariable("ConnectionStrings__Postgres") ?? "Host=127.0.0.1;Port=25433;Username=conductor;Database=conductor";
 
-    public static string Redis => Environment.GetEnvironmentVariable("ConnectionStrings__Redis") ?? "127.0.0.1:56380";
+    public static string Redis => Environment.GetEnvironmentVariable("ConnectionStrings__Redis") ?? "127.0.0.1:26380";
 
-    public static int RedisPort => int.Parse(Environment.GetEnvironmentVariable("CONDUCTOR_REDIS_PORT") ?? "56380");
+    public static int RedisPort => int.Parse(Environment.GetEnvironmentVariable("CONDUCTOR_REDIS_PORT") ?? "26380");
 
     public static string? RedisDir => Environment.GetEnvironmentVariable("CONDUCTOR_REDIS_SERVER_DIR");
 
