@@ -14,9 +14,6 @@ public static class JobReason
     public const string BeginTime = "BeginTime";
     public const string Held = "Held";
 
-    // While RUNNING.
-    public const string Running = "None";
-
     // When finished.
     public const string NonZeroExitCode = "NonZeroExitCode";
     public const string TimeLimit = "TimeLimit";

@@ -23,8 +23,6 @@ public static class JobTransitions
     public static bool IsTerminal(this JobState state) =>
         state is JobState.Completed or JobState.Failed or JobState.Cancelled;
 
-    public static IReadOnlyCollection<(JobState From, JobState To)> All => Allowed;
-
     public static void EnsureAllowed(JobState from, JobState to)
     {
         if (!IsAllowed(from, to))

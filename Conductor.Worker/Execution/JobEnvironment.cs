@@ -12,7 +12,10 @@ public static class JobEnvironment
 {
     private static readonly string[] Inherited = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "USER", "LOGNAME", "SHELL"];
 
-    public static IReadOnlyDictionary<string, string?> Build(Job job, string node, IReadOnlyList<int> cpuIds, JobFiles files, JobUser? user = null)
+    // The worker's environment does not change while it runs: work out once what every job starts from.
+    private static readonly Dictionary<string, string?> Base = BuildBase();
+
+    private static Dictionary<string, string?> BuildBase()
     {
         var env = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var key in Environment.GetEnvironmentVariables().Keys.Cast<string>())
@@ -20,6 +23,12 @@ public static class JobEnvironment
         foreach (var key in Inherited)
             if (Environment.GetEnvironmentVariable(key) is { } value) env[key] = value;
         env["PATH"] ??= "/usr/local/bin:/usr/bin:/bin";
+        return env;
+    }
+
+    public static IReadOnlyDictionary<string, string?> Build(Job job, string node, IReadOnlyList<int> cpuIds, JobFiles files, JobUser? user = null)
+    {
+        var env = new Dictionary<string, string?>(Base, StringComparer.Ordinal);
 
         if (user is not null)
         {

@@ -12,8 +12,6 @@ public static class ProcessGroups
 
     public static void Kill(int pgid) => Send(pgid, Signum.SIGKILL);
 
-    public static bool Exists(int pgid) => Syscall.kill(-pgid, 0) == 0 || Stdlib.GetLastError() == Errno.EPERM;
-
     private static void Send(int pgid, Signum signal)
     {
         if (pgid <= 1) throw new ArgumentOutOfRangeException(nameof(pgid), pgid, "Refusing to signal init or every process.");
