@@ -3,7 +3,9 @@
 # set up as scripts/test.sh does but on bench-only ports. Prints a table and writes
 # bench/results.json (bench/results-quick.json with --quick).
 #
-# Usage: scripts/bench.sh [--quick]
+# Usage: scripts/bench.sh [--quick] [--only 1,3]
+# One benchmark at a time per machine (they share ports and would disturb each other's figures):
+# a second run waits for the first.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -13,6 +15,12 @@ source scripts/lib.sh
 readonly BENCH_DIR=$PWD/.data/bench-servers
 readonly PG_PORT=25434
 readonly REDIS_PORT=26381
+
+exec 9>"${TMPDIR:-/tmp}/conductor-bench.lock"
+if ! flock -n 9; then
+    conductor_log "another benchmark is running; waiting for it to finish"
+    flock 9
+fi
 
 started_pg=0
 started_redis=0

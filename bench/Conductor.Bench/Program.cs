@@ -5,8 +5,16 @@ using Conductor.Bench;
 using Conductor.Bench.Scenarios;
 
 // Runs every scenario of the benchmark suite against the real services and writes bench/results.json.
-// Usage: scripts/bench.sh [--quick]   (--quick: smaller sizes, one run each, for a smoke test)
+// Usage: scripts/bench.sh [--quick] [--only 1,3]
+//   --quick: smaller sizes, one run each, for a smoke test
+//   --only:  run just these scenarios (numbers 1-5; the ceiling always runs with 1); the results
+//            file is then bench/results-partial.json, so a partial run never replaces a full one
 var quick = args.Contains("--quick");
+var onlyAt = Array.IndexOf(args, "--only");
+var only = onlyAt >= 0 && onlyAt + 1 < args.Length
+    ? args[onlyAt + 1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet()
+    : null;
+bool Runs(string scenario) => only is null || only.Contains(scenario);
 var runs = quick ? 1 : 3;
 var figures = new List<Figure>();
 void Add(Figure f)
@@ -23,50 +31,68 @@ async Task<List<double>> Repeat(Func<Task<double>> run)
 }
 
 var e2eJobs = quick ? 300 : 2000;
-var ceiling = await Repeat(() => Ceiling.MeasureAsync(e2eJobs));
-Add(new("ceiling", "bash -c true, parallel=cores", Stats.Median(ceiling), "proc/s", "-", null, ceiling));
+if (Runs("1"))
+{
+    var ceiling = await Repeat(() => Ceiling.MeasureAsync(e2eJobs));
+    Add(new("ceiling", "bash -c true, parallel=cores", Stats.Median(ceiling), "proc/s", "-", null, ceiling));
 
-var e2e = await Repeat(() => EndToEnd.RunAsync(e2eJobs));
-var ratio = Stats.Median(e2e) / Stats.Median(ceiling);
-Add(new("1 end-to-end", $"{e2eJobs} x true, 1 core, 2-core node", Stats.Median(e2e), "jobs/s", "-", null, e2e));
-Add(new("1 end-to-end", "ratio to ceiling", ratio * 100, "%", ">= 50 %", ratio >= 0.5));
+    var e2e = await Repeat(() => EndToEnd.RunAsync(e2eJobs));
+    var ratio = Stats.Median(e2e) / Stats.Median(ceiling);
+    Add(new("1 end-to-end", $"{e2eJobs} x true, 1 core, 2-core node", Stats.Median(e2e), "jobs/s", "-", null, e2e));
+    Add(new("1 end-to-end", "ratio to ceiling", ratio * 100, "%", ">= 50 %", ratio >= 0.5));
+}
 
-var submits = quick ? 2000 : 10000;
-var single = new List<(double Rate, double P99, double P50)>();
-for (var i = 0; i < runs; i++) single.Add(await Submission.SingleAsync(submits));
-Add(new("2 submission", $"{submits} submits, 8 clients", Stats.Median(single.Select(s => s.Rate).ToList()), "submit/s", ">= 2000", Stats.Median(single.Select(s => s.Rate).ToList()) >= 2000));
-Add(new("2 submission", "p99 latency", Stats.Median(single.Select(s => s.P99).ToList()), "ms", "< 25", Stats.Median(single.Select(s => s.P99).ToList()) < 25));
-Add(new("2 submission", "p50 latency", Stats.Median(single.Select(s => s.P50).ToList()), "ms", "-", null));
-var bulk = await Submission.BulkAsync(submits);
-if (bulk is { } b) Add(new("2 submission", $"bulk submit of {submits}", b, "s", "< 2", b < 2));
-else Add(new("2 submission", "bulk submit (endpoint missing)", double.NaN, "s", "< 2", false));
+if (Runs("2"))
+{
+    var submits = quick ? 2000 : 10000;
+    var single = new List<(double Rate, double P99, double P50)>();
+    for (var i = 0; i < runs; i++) single.Add(await Submission.SingleAsync(submits));
+    Add(new("2 submission", $"{submits} submits, 8 clients", Stats.Median(single.Select(s => s.Rate).ToList()), "submit/s", ">= 2000", Stats.Median(single.Select(s => s.Rate).ToList()) >= 2000));
+    Add(new("2 submission", "p99 latency", Stats.Median(single.Select(s => s.P99).ToList()), "ms", "< 25", Stats.Median(single.Select(s => s.P99).ToList()) < 25));
+    Add(new("2 submission", "p50 latency", Stats.Median(single.Select(s => s.P50).ToList()), "ms", "-", null));
+    var bulk = await Submission.BulkAsync(submits);
+    if (bulk is { } b) Add(new("2 submission", $"bulk submit of {submits}", b, "s", "< 2", b < 2));
+    else Add(new("2 submission", "bulk submit (endpoint missing)", double.NaN, "s", "< 2", false));
+}
 
-var samples = quick ? 30 : 200;
-var withRedis = await DispatchLatency.RunAsync(samples, redis: true);
-Add(new("3 dispatch latency", "p50 with Redis", Stats.Median(withRedis), "ms", "< 20", Stats.Median(withRedis) < 20));
-Add(new("3 dispatch latency", "p99 with Redis", Stats.Percentile(withRedis, 99), "ms", "< 100", Stats.Percentile(withRedis, 99) < 100));
-var noRedis = await DispatchLatency.RunAsync(quick ? 10 : 40, redis: false);
-Add(new("3 dispatch latency", "p50 without Redis (poll 1 s)", Stats.Median(noRedis), "ms", "<= 1000 (poll interval)", Stats.Median(noRedis) <= 1000));
+if (Runs("3"))
+{
+    var samples = quick ? 30 : 200;
+    var withRedis = await DispatchLatency.RunAsync(samples, redis: true);
+    Add(new("3 dispatch latency", "p50 with Redis", Stats.Median(withRedis), "ms", "< 20", Stats.Median(withRedis) < 20));
+    Add(new("3 dispatch latency", "p99 with Redis", Stats.Percentile(withRedis, 99), "ms", "< 100", Stats.Percentile(withRedis, 99) < 100));
+    var noRedis = await DispatchLatency.RunAsync(quick ? 10 : 40, redis: false);
+    Add(new("3 dispatch latency", "p50 without Redis (poll 1 s)", Stats.Median(noRedis), "ms", "<= 1000 (poll interval)", Stats.Median(noRedis) <= 1000));
+}
 
-var orphans = await Repeat(() => Recovery.OrphansAsync(quick ? 1000 : 10000));
-Add(new("4 recovery", $"{(quick ? 1000 : 10000)} orphans -> FAILED, cores released", Stats.Median(orphans), "s", "< 5", Stats.Median(orphans) < 5, orphans));
-var live = await Recovery.LiveAsync(quick ? 200 : 1000);
-Add(new("4 recovery", $"{(quick ? 200 : 1000)} live jobs re-adopted", live.Seconds, "s", "< 2", live.Seconds < 2));
-Add(new("4 recovery", "worker RSS while watching them", live.WorkerRssMb, "MB", "< 150", live.WorkerRssMb < 150));
+if (Runs("4"))
+{
+    var orphans = await Repeat(() => Recovery.OrphansAsync(quick ? 1000 : 10000));
+    Add(new("4 recovery", $"{(quick ? 1000 : 10000)} orphans -> FAILED, cores released", Stats.Median(orphans), "s", "< 5", Stats.Median(orphans) < 5, orphans));
+    var live = await Recovery.LiveAsync(quick ? 200 : 1000);
+    Add(new("4 recovery", $"{(quick ? 200 : 1000)} live jobs re-adopted", live.Seconds, "s", "< 2", live.Seconds < 2));
+    Add(new("4 recovery", "worker RSS while watching them", live.WorkerRssMb, "MB", "< 150", live.WorkerRssMb < 150));
+}
 
-var scale = await Scale.RunAsync(quick ? 100_000 : 1_000_000, quick ? 10_000 : 100_000);
-Add(new("5 scale", "query by id p99", scale.QueryP99Ms, "ms", "< 5", scale.QueryP99Ms < 5));
-Add(new("5 scale", "list first page p50", scale.ListP50Ms, "ms", "< 20", scale.ListP50Ms < 20));
-Add(new("5 scale", "list first page p99", scale.ListP99Ms, "ms", "-", null));
-Add(new("5 scale", "claim, big table (median)", scale.ClaimBigMs, "ms", "<= small x1.5", scale.ClaimBigMs <= scale.ClaimSmallMs * 1.5));
-Add(new("5 scale", "claim, small table (median)", scale.ClaimSmallMs, "ms", "-", null));
-Add(new("5 scale", "API RSS", scale.ApiRssMb, "MB", "< 200", scale.ApiRssMb < 200));
-Console.WriteLine($"claim plan: {scale.ClaimPlan}");
+string? claimPlan = null;
+if (Runs("5"))
+{
+    var scale = await Scale.RunAsync(quick ? 100_000 : 1_000_000, quick ? 10_000 : 100_000);
+    Add(new("5 scale", "query by id p99", scale.QueryP99Ms, "ms", "< 5", scale.QueryP99Ms < 5));
+    Add(new("5 scale", "list first page p50", scale.ListP50Ms, "ms", "< 20", scale.ListP50Ms < 20));
+    Add(new("5 scale", "list first page p99", scale.ListP99Ms, "ms", "-", null));
+    Add(new("5 scale", "claim, big table (median)", scale.ClaimBigMs, "ms", "<= small x1.5", scale.ClaimBigMs <= scale.ClaimSmallMs * 1.5));
+    Add(new("5 scale", "claim, small table (median)", scale.ClaimSmallMs, "ms", "-", null));
+    Add(new("5 scale", "API RSS", scale.ApiRssMb, "MB", "< 200", scale.ApiRssMb < 200));
+    Console.WriteLine($"claim plan: {scale.ClaimPlan}");
+    claimPlan = scale.ClaimPlan;
+}
 
 var results = new
 {
     date = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
     quick,
+    only = only?.Order().ToArray(),
     runs,
     machine = new
     {
@@ -75,9 +101,9 @@ var results = new
         os = RuntimeInformation.OSDescription,
         dotnet = RuntimeInformation.FrameworkDescription,
     },
-    claim_plan = scale.ClaimPlan,
+    claim_plan = claimPlan,
     figures = figures.Select(f => new { scenario = f.Scenario, name = f.Name, value = double.IsNaN(f.Value) ? (double?)null : Math.Round(f.Value, 3), unit = f.Unit, target = f.Target, met = f.Met, runs = f.Runs }),
 };
-var path = Path.Combine(Stack.Root, "bench", quick ? "results-quick.json" : "results.json");
+var path = Path.Combine(Stack.Root, "bench", only is not null ? "results-partial.json" : quick ? "results-quick.json" : "results.json");
 await File.WriteAllTextAsync(path, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
 Console.WriteLine($"wrote {path}");
