@@ -22,7 +22,8 @@ public static class WorkerSetup
         services.AddSingleton(TimeProvider.System);
         services.AddConductorStorage(config.GetConnectionString("Postgres"));
         services.AddSingleton<IProcessProbe, ProcProcessProbe>();
-        services.AddSingleton<IProcessLauncher, CliWrapLauncher>();
+        services.AddSingleton<SpawnerLauncher>();
+        services.AddSingleton<IProcessLauncher>(sp => sp.GetRequiredService<SpawnerLauncher>());
         services.AddSingleton<MemoryCgroups>();
         services.AddSingleton<RunAsPolicy>();
         services.AddSingleton<StoreRetry>();

@@ -46,6 +46,9 @@ if [[ -z ${ConnectionStrings__Redis:-} ]]; then
     export ConnectionStrings__Redis="127.0.0.1:$REDIS_PORT"
 fi
 
+# For the per-part CPU figures (bench/Conductor.Bench/CpuMeter.cs).
+export BENCH_PG_DIR=$BENCH_DIR/pg/data BENCH_REDIS_DIR=$BENCH_DIR/redis
+
 conductor_log "building (Release)"
 dotnet build Conductor.sln -c Release -v q -nologo
 dotnet bench/Conductor.Bench/bin/Release/net10.0/Conductor.Bench.dll "$@"

@@ -14,11 +14,12 @@ namespace Conductor.Worker.Dispatch;
 /// </summary>
 public sealed class Dispatcher(
     IDbContextFactory<ConductorDbContext> contexts, JobStore store, NodeAgent node, StartupRecovery recovery,
-    JobSupervisor supervisor, RunningJobs running, WakeUps wakeUps, RedisListener redis, StoreRetry retry,
+    JobSupervisor supervisor, RunningJobs running, WakeUps wakeUps, RedisListener redis, StoreRetry retry, SpawnerLauncher launcher, RunAsPolicy runAs,
     IHostApplicationLifetime lifetime, IOptions<WorkerOptions> options, ILogger<Dispatcher> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
+        _ = WarmUpSpawnerAsync(ct);
         await retry.RunAsync("wait for the database schema", WaitForSchemaAsync);
         await retry.RunAsync("register the node", async c => { await node.RegisterAsync(c); return true; });
         await recovery.RecoverAsync(node.Name, ct);
@@ -52,6 +53,22 @@ public sealed class Dispatcher(
             var woken = await wakeUps.WaitAsync(interval, ct).ConfigureAwait(false);
             checkCancels = !woken || !redis.IsConnected;
         }
+    }
+
+    /// <summary>Starts the job spawner for the default run-as user while the worker registers and recovers.</summary>
+    private async Task WarmUpSpawnerAsync(CancellationToken ct)
+    {
+        JobUser? user;
+        try
+        {
+            user = runAs.Default();
+        }
+        catch (InvalidOperationException e)
+        {
+            log.LogWarning("Jobs cannot run: {Error}", e.Message);
+            return;
+        }
+        await launcher.WarmUpAsync(user, ct);
     }
 
     /// <returns>true when a full batch was claimed (claim again at once).</returns>

@@ -1,5 +1,5 @@
 using System.Globalization;
-using CliWrap;
+using Conductor.Worker.Execution.Spawning;
 
 namespace Conductor.Worker.Execution;
 
@@ -17,49 +17,85 @@ public sealed record LaunchRequest(JobFiles Files, IReadOnlyList<int> CpuIds, IR
     public string? MemoryCgroup { get; init; }
 }
 
-/// <summary>A started wrapper: its pid (= process group id) and its exit code once it ends.</summary>
-public sealed record LaunchedProcess(int Pid, Task<int> Exited);
+/// <summary>
+/// A started job shell: its pid (= process group and session id), its start time in clock ticks
+/// (with the boot id, what identifies it), and its exit status once it ends — as bash reports it,
+/// 128+n for signal n; null when it could not be learned.
+/// </summary>
+public sealed record LaunchedProcess(int Pid, long StartTicks, Task<int?> Exited);
 
 public interface IProcessLauncher
 {
-    LaunchedProcess Launch(LaunchRequest request);
+    Task<LaunchedProcess> LaunchAsync(LaunchRequest request, CancellationToken ct);
 }
 
 /// <summary>
-/// Starts <c>setsid [setpriv --reuid --regid --init-groups --no-new-privs --] taskset -c &lt;cores&gt;
-/// bash -c &lt;wrapper&gt;</c> with CliWrap. setsid, setpriv and taskset all exec in place, so the pid
-/// CliWrap reports is the wrapper shell, the session leader. Every tool is named by absolute
-/// path (see <see cref="Tools"/>); no_new_privs keeps a job from regaining root through a
-/// setuid binary.
+/// Starts jobs through a long-lived spawner process per Unix user (<see cref="SpawnerHost"/>),
+/// which posix_spawns <c>bash -c &lt;wrapper&gt;</c> directly: already running as the job's user
+/// with no_new_privs, pinned to the job's cores, in a new session. The only exec per job is
+/// bash's own; a job costs about what starting <c>bash -c true</c> does.
 /// </summary>
-public sealed class CliWrapLauncher : IProcessLauncher
+public sealed class SpawnerLauncher(IProcessProbe probe, ILogger<SpawnerLauncher> log) : IProcessLauncher, IAsyncDisposable
 {
-    public LaunchedProcess Launch(LaunchRequest request)
+    private readonly Dictionary<long, Task<SpawnerClient>> _spawners = [];
+    private readonly Lock _gate = new();
+
+    public async Task<LaunchedProcess> LaunchAsync(LaunchRequest request, CancellationToken ct)
     {
         var files = request.Files;
-        var args = new List<string>();
-        if (request.User is { } user)
-            args.AddRange([Tools.Setpriv, $"--reuid={user.Uid}", $"--regid={user.Gid}", "--init-groups", "--no-new-privs", "--"]);
-        args.AddRange([
-            Tools.Taskset, "-c", string.Join(',', request.CpuIds),
-            Tools.Bash, "-c", Wrapper.Script, files.ScriptPath,
-            files.Directory, files.StdoutPath, files.StderrPath, files.WorkDir, FileSizeBlocks(request.MaxOutputBytes),
-            request.MemoryCgroup ?? "",
-        ]);
-        var command = Cli.Wrap(Tools.Setsid)
-            .WithArguments(args)
-            .WithWorkingDirectory(files.Directory)
-            .WithEnvironmentVariables(request.Environment)
-            .WithValidation(CommandResultValidation.None);
-        // No cancellation token: the worker stops jobs by signalling their process group,
-        // never by CliWrap killing only the direct child.
-        var task = command.ExecuteAsync();
-        return new LaunchedProcess(task.ProcessId, WaitAsync(task));
+        var env = request.Environment.Where(kv => kv.Value is not null).Select(kv => $"{kv.Key}={kv.Value}").ToArray();
+        var spawn = new SpawnRequest(0, Tools.Bash,
+            ["bash", "-c", Wrapper.Script, files.ScriptPath, files.StdoutPath, files.StderrPath, files.WorkDir,
+                FileSizeBlocks(request.MaxOutputBytes), request.MemoryCgroup ?? ""],
+            env, files.Directory, request.CpuIds, files.WrapperLogPath, files.PidPath, files.ExitStatusPath);
+        var spawner = await SpawnerFor(request.User, ct);
+        return await spawner.SpawnAsync(spawn, ct);
+    }
+
+    /// <summary>Starts the spawner for <paramref name="user"/> ahead of the first job, so that job does not wait for it.</summary>
+    public async Task WarmUpAsync(JobUser? user, CancellationToken ct)
+    {
+        try
+        {
+            await SpawnerFor(user, ct);
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or TimeoutException or System.ComponentModel.Win32Exception)
+        {
+            log.LogWarning("Could not start the job spawner for {User} ahead of time: {Error}", user?.Name ?? "the worker's user", e.Message);
+        }
+    }
+
+    private Task<SpawnerClient> SpawnerFor(JobUser? user, CancellationToken ct)
+    {
+        var key = user?.Uid ?? -1;
+        lock (_gate)
+        {
+            if (_spawners.TryGetValue(key, out var existing) && !(existing.IsCompleted && (!existing.IsCompletedSuccessfully || !existing.Result.IsAlive)))
+                return existing;
+            var started = SpawnerClient.StartAsync(user, probe, log, CancellationToken.None);
+            _spawners[key] = started;
+            return started.WaitAsync(ct);
+        }
     }
 
     /// <summary>bash's <c>ulimit -f</c> counts 1024-byte blocks.</summary>
     private static string FileSizeBlocks(long bytes) =>
         bytes <= 0 ? "unlimited" : ((bytes + 1023) / 1024).ToString(CultureInfo.InvariantCulture);
 
-    private static async Task<int> WaitAsync(CommandTask<CommandResult> task) => (await task).ExitCode;
+    public async ValueTask DisposeAsync()
+    {
+        List<Task<SpawnerClient>> spawners;
+        lock (_gate) spawners = [.. _spawners.Values];
+        foreach (var task in spawners)
+        {
+            try
+            {
+                (await task).Close();
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or TimeoutException)
+            {
+                // never started: nothing to close
+            }
+        }
+    }
 }

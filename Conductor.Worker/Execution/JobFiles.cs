@@ -5,8 +5,10 @@ namespace Conductor.Worker.Execution;
 
 /// <summary>
 /// The job's directory <c>&lt;data&gt;/jobs/&lt;id&gt;/</c>: <c>script.sh</c>, the <c>pid</c> file and the
-/// <c>exit_status</c> file, both written by the job's own wrapper shell (never by the worker),
-/// so they stay truthful when the worker dies. Output files default to this directory.
+/// <c>exit_status</c> file, both written by the job's spawner, its parent process (never by the
+/// worker), so they stay truthful when the worker dies, and <c>wrapper.log</c>, where anything
+/// the job's shell says before the script's output is redirected goes. Output files default
+/// to this directory.
 /// </summary>
 public sealed class JobFiles(string dataDir, Job job)
 {
@@ -14,6 +16,7 @@ public sealed class JobFiles(string dataDir, Job job)
     public string ScriptPath => Path.Combine(Directory, "script.sh");
     public string PidPath => Path.Combine(Directory, "pid");
     public string ExitStatusPath => Path.Combine(Directory, "exit_status");
+    public string WrapperLogPath => Path.Combine(Directory, "wrapper.log");
     public string WorkDir => job.WorkDir ?? Directory;
     public string StdoutPath => Resolve(job.StandardOutput, "stdout.log");
     public string StderrPath => Resolve(job.StandardError, "stderr.log");
@@ -64,10 +67,10 @@ public sealed class JobFiles(string dataDir, Job job)
             throw new IOException($"Could not give {path} to user {user.Name}: {Mono.Unix.Native.Stdlib.GetLastError()}.");
     }
 
-    /// <summary>The script's exit status as bash reported it (128+n for signal n), when the wrapper wrote one.</summary>
+    /// <summary>The script's exit status as bash reports it (128+n for signal n), when the spawner wrote one.</summary>
     public int? ReadExitStatus() => ReadFirstLine(ExitStatusPath) is { } s && int.TryParse(s, out var code) ? code : null;
 
-    /// <summary>The wrapper's pid, start ticks and boot id, when it got far enough to write them.</summary>
+    /// <summary>The job's pid, start ticks and boot id, as the spawner wrote them right after starting it.</summary>
     public (int Pid, long StartTicks, string BootId)? ReadPidFile()
     {
         var parts = ReadFirstLine(PidPath)?.Split(' ', StringSplitOptions.RemoveEmptyEntries);

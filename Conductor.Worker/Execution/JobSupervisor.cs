@@ -46,16 +46,17 @@ public sealed class JobSupervisor(
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or System.ComponentModel.Win32Exception)
         {
             log.LogWarning(e, "Job {JobId} could not be spawned", job.Id);
+            KillIfStarted(files); // a spawner that died mid-request may have started it
             await FinishAsync(job, run, JobState.Failed, JobReason.SpawnError, null, $"The job could not be started: {e.Message}");
             return;
         }
         CrashPoints.Hit(CrashPoints.AfterSpawn);
-        if (!await RecordSpawnAsync(job, run, files, process.Pid, claim.CpuIds)) return;
+        if (!await RecordSpawnAsync(job, run, files, process, claim.CpuIds)) return;
         CrashPoints.Hit(CrashPoints.AfterRecord);
-        await SuperviseAsync(job, run, files, process.Pid, async () => (int?)await process.Exited);
+        await SuperviseAsync(job, run, files, process.Pid, () => process.Exited);
     }
 
-    /// <summary>Re-checks the paths, prepares the files for the job's user, and starts the wrapper.</summary>
+    /// <summary>Re-checks the paths, prepares the files for the job's user, and starts the job's shell.</summary>
     private async Task<LaunchedProcess> SpawnAsync(Job job, int attempt, JobFiles files, int[] cpuIds, CancellationToken stopping)
     {
         if (files.PathViolation(_roots) is { } why) throw new InvalidOperationException($"Refused: {why}");
@@ -63,17 +64,25 @@ public sealed class JobSupervisor(
         await files.PrepareAsync(user, stopping);
         var env = JobEnvironment.Build(job, Options.NodeName, cpuIds, files, user);
         var cgroup = cgroups.Create(job.Id, attempt, job.MemoryMb, user);
-        return launcher.Launch(new LaunchRequest(files, cpuIds, env) { User = user, MaxOutputBytes = Options.MaxOutputBytes, MemoryCgroup = cgroup });
+        return await launcher.LaunchAsync(
+            new LaunchRequest(files, cpuIds, env) { User = user, MaxOutputBytes = Options.MaxOutputBytes, MemoryCgroup = cgroup }, stopping);
+    }
+
+    private void KillIfStarted(JobFiles files)
+    {
+        if (files.ReadPidFile() is not { } identity || !probe.IsSameProcess(identity.Pid, identity.StartTicks, identity.BootId)) return;
+        log.LogWarning("Killing process group {Pid}, started for a job whose spawn was reported failed", identity.Pid);
+        ProcessGroups.Kill(identity.Pid);
     }
 
     /// <summary>Watches a process this worker did not start (recovered after a restart).</summary>
     public Task WatchAdoptedAsync(Job job, RunningJob run, int pid, long startTicks, string bootId) =>
         SuperviseAsync(job, run, new JobFiles(Options.DataDir, job), pid, () => WaitGoneAsync(pid, startTicks, bootId));
 
-    private async Task<bool> RecordSpawnAsync(Job job, RunningJob run, JobFiles files, int pid, int[] cpuIds)
+    private async Task<bool> RecordSpawnAsync(Job job, RunningJob run, JobFiles files, LaunchedProcess process, int[] cpuIds)
     {
-        var ticks = probe.StartTicks(pid) ?? 0;
-        var record = new SpawnRecord(pid, ticks, probe.BootId, files.WorkDir, files.StdoutPath, files.StderrPath);
+        var pid = process.Pid;
+        var record = new SpawnRecord(pid, process.StartTicks, probe.BootId, files.WorkDir, files.StdoutPath, files.StderrPath);
         var kept = await retry.RunAsync($"record pid of job {job.Id}", ct => store.RecordSpawnAsync(job.Id, run.Attempt, record, ct));
         if (kept)
         {
@@ -94,16 +103,13 @@ public sealed class JobSupervisor(
         var childCode = await exited;
         ProcessGroups.Kill(pid); // leftovers the script left in its session (background children)
         CrashPoints.Hit(CrashPoints.BeforeFinish);
-        var code = files.ReadExitStatus() ?? childCode ?? (cause == StopCause.None ? null : 137);
+        var code = childCode ?? files.ReadExitStatus() ?? (cause == StopCause.None ? null : 137);
         if (cause == StopCause.None && cgroups.OomKilled(job.Id, run.Attempt)) cause = StopCause.OutOfMemory;
         cgroups.Remove(job.Id, run.Attempt);
         var (state, reason, msg) = Outcome(cause, code, job);
         await FinishAsync(job, run, state, reason, code, msg);
         CrashPoints.Hit(CrashPoints.AfterFinish);
     }
-
-    /// <summary>128 + SIGXFSZ (25): what bash reports for a process stopped by ulimit -f.</summary>
-    private const int OutputLimitStatus = 153;
 
     private enum StopCause { None, Cancel, TimeLimit, Shutdown, OutOfMemory }
 
@@ -139,11 +145,8 @@ public sealed class JobSupervisor(
         StopCause.Shutdown => (JobState.Failed, JobReason.WorkerShutdown, "The worker shut down and was configured to kill its jobs."),
         StopCause.OutOfMemory => (JobState.Failed, JobReason.OutOfMemory, $"The job exceeded its memory of {job.MemoryMb} MB and was killed."),
         StopCause.TimeLimit => (JobState.Failed, JobReason.TimeLimit, $"Time limit of {SlurmTime.FormatElapsed(TimeSpan.FromSeconds(job.TimeLimitSeconds ?? 0))} reached; the job was stopped."),
-        _ when code == 0 => (JobState.Completed, JobReason.None, null),
-        _ when code == OutputLimitStatus => (JobState.Failed, JobReason.OutputLimit,
-            "The job wrote more than the output limit to a file and was stopped (SIGXFSZ)."),
-        _ when code is null => (JobState.Failed, JobReason.NonZeroExitCode, "The job's process ended without an exit status (killed from outside?)."),
-        _ => (JobState.Failed, JobReason.NonZeroExitCode, $"The script exited with status {code}."),
+        _ when code is { } exit => ExitOutcome.Of(exit),
+        _ => (JobState.Failed, JobReason.NonZeroExitCode, "The job's process ended without an exit status (killed from outside?)."),
     };
 
     /// <summary>Writes the outcome; a failing store is retried until it answers, never dropped.</summary>

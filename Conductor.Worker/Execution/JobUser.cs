@@ -17,10 +17,15 @@ public sealed class RunAsPolicy(IOptions<WorkerOptions> options)
     public static bool WorkerIsRoot { get; } = Mono.Unix.Native.Syscall.geteuid() == 0;
 
     /// <summary>Null when the job keeps the worker's (non-root) user.</summary>
-    public JobUser? For(string account)
+    public JobUser? For(string account) =>
+        Resolve(options.Value.AccountUsers.TryGetValue(account, out var mapped) ? mapped : options.Value.RunAs, account);
+
+    /// <summary>The user of accounts without a mapping (<c>RunAs</c>); null when jobs keep the worker's user.</summary>
+    public JobUser? Default() => Resolve(options.Value.RunAs, "(default)");
+
+    private static JobUser? Resolve(string name, string account)
     {
         if (!WorkerIsRoot) return null;
-        var name = options.Value.AccountUsers.TryGetValue(account, out var mapped) ? mapped : options.Value.RunAs;
         UnixUserInfo info;
         try
         {

@@ -108,8 +108,7 @@ public sealed class StartupRecovery(
         var (to, reason, msg) = action switch
         {
             _ when oom => (JobState.Failed, JobReason.OutOfMemory, $"The job exceeded its memory of {job.MemoryMb} MB and was killed."),
-            RecoveryAction.FinishFromExitStatus when exit == 0 => (JobState.Completed, JobReason.None, (string?)null),
-            RecoveryAction.FinishFromExitStatus => (JobState.Failed, JobReason.NonZeroExitCode, $"The script exited with status {exit}."),
+            RecoveryAction.FinishFromExitStatus when exit is { } code => ExitOutcome.Of(code),
             RecoveryAction.FailOrphaned => (JobState.Failed, JobReason.Orphaned,
                 "The worker exited abnormally while the job ran, and the job's process is gone without an exit status."),
             RecoveryAction.Requeue => (JobState.Pending, JobReason.Requeued, null),

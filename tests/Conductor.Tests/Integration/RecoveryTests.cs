@@ -34,6 +34,28 @@ public sealed class RecoveryTests
     }
 
     [Fact]
+    public async Task JobKilledWhileTheWorkerIsDown_EndsFailedWithTheSignalItDiedOf()
+    {
+        await using var cluster = await ClusterFixture.StartIdleAsync();
+        var first = await cluster.StartWorkerAsync();
+        var id = await cluster.Client.SubmitAsync("sleep 300");
+        var pid = await RecordedPidAsync(cluster, id);
+
+        await first.KillAsync();
+        Mono.Unix.Native.Syscall.kill(-pid, Mono.Unix.Native.Signum.SIGKILL);
+        await Processes.WaitAllGoneAsync([pid], "the job's process group is gone");
+        var second = await cluster.StartWorkerAsync();
+        var job = await cluster.Client.WaitForFinishAsync(id);
+
+        ConductorClient.State(job).Should().Be("FAILED", second.Output);
+        job["reason"]!.GetValue<string>().Should().Be("NonZeroExitCode", "the job's spawner outlived the worker and recorded how the job ended");
+        job["detail"]!["exit_code"]!.GetValue<string>().Should().Be("137:9");
+        job["error_msg"]!.GetValue<string>().Should().Contain("signal 9");
+        job["attempt"]!.GetValue<int>().Should().Be(1);
+        await Invariants.AssertHoldAsync(cluster.Database);
+    }
+
+    [Fact]
     public async Task ProcessGoneWithoutExitStatus_EndsFailedOrphaned()
     {
         await using var cluster = await ClusterFixture.StartIdleAsync();
@@ -42,7 +64,8 @@ public sealed class RecoveryTests
         var pid = await RecordedPidAsync(cluster, id);
 
         await first.KillAsync();
-        Mono.Unix.Native.Syscall.kill(-pid, Mono.Unix.Native.Signum.SIGKILL); // the job dies with no one to record it
+        await KillSpawnerOfAsync(pid); // nothing is left to record how the job ends
+        Mono.Unix.Native.Syscall.kill(-pid, Mono.Unix.Native.Signum.SIGKILL);
         await Processes.WaitAllGoneAsync([pid], "the job's process group is gone");
         await cluster.StartWorkerAsync();
         var job = await cluster.Client.WaitForFinishAsync(id);
@@ -61,6 +84,7 @@ public sealed class RecoveryTests
         var id = await cluster.Client.SubmitAsync("sleep 300");
         var pid = await RecordedPidAsync(cluster, id);
         await first.KillAsync();
+        await KillSpawnerOfAsync(pid);
         Mono.Unix.Native.Syscall.kill(-pid, Mono.Unix.Native.Signum.SIGKILL);
         await Processes.WaitAllGoneAsync([pid], "the job's process group is gone");
 
@@ -118,6 +142,15 @@ public sealed class RecoveryTests
         await Invariants.AssertHoldAsync(cluster.Database);
         await cluster.Client.CancelAsync(id);
         await cluster.Client.WaitForFinishAsync(id);
+    }
+
+    /// <summary>SIGKILLs the job's parent, its spawner, as if everything of the worker had died at once.</summary>
+    private static async Task KillSpawnerOfAsync(int jobPid)
+    {
+        var spawner = Processes.ParentOf(jobPid);
+        Processes.CommandLine(spawner).Should().Contain("spawner", "a job's parent is the spawner of the worker that started it");
+        Mono.Unix.Native.Syscall.kill(spawner, Mono.Unix.Native.Signum.SIGKILL);
+        await Processes.WaitAllGoneAsync([spawner], "the spawner is gone");
     }
 
     internal static async Task<int> RecordedPidAsync(ClusterFixture cluster, string id)

@@ -1,0 +1,64 @@
+namespace Conductor.Worker.Execution.Spawning;
+
+/// <summary>
+/// A job for the spawner to start: the program and its full argv and environment, the directory
+/// it starts in, the CPUs it is pinned to, the file its early stdout/stderr go to, and the job's
+/// pid and exit-status files, which the spawner writes itself.
+/// </summary>
+public sealed record SpawnRequest(
+    int Id, string Program, IReadOnlyList<string> Argv, IReadOnlyList<string> Environment, string WorkingDirectory,
+    IReadOnlyList<int> Cpus, string LogFile, string PidFile, string ExitStatusFile);
+
+/// <summary>
+/// The worker ↔ spawner protocol over the spawner's stdin and stdout: length-prefixed UTF-8
+/// strings and 32-bit integers (<see cref="BinaryWriter"/>), one message after another.
+/// Worker → spawner: spawn requests. Spawner → worker: <see cref="Ready"/> once, then for each
+/// request <see cref="Started"/> or <see cref="Failed"/>, and <see cref="Exited"/> when a started
+/// process ends (always after its <see cref="Started"/>).
+/// </summary>
+public static class SpawnerProtocol
+{
+    public const byte Ready = (byte)'R';
+    public const byte Started = (byte)'S';
+    public const byte Failed = (byte)'F';
+    public const byte Exited = (byte)'X';
+
+    public static void Write(BinaryWriter w, SpawnRequest r)
+    {
+        w.Write(r.Id);
+        w.Write(r.Program);
+        WriteList(w, r.Argv);
+        WriteList(w, r.Environment);
+        w.Write(r.WorkingDirectory);
+        w.Write(r.Cpus.Count);
+        foreach (var cpu in r.Cpus) w.Write(cpu);
+        w.Write(r.LogFile);
+        w.Write(r.PidFile);
+        w.Write(r.ExitStatusFile);
+    }
+
+    public static SpawnRequest ReadRequest(BinaryReader r)
+    {
+        var id = r.ReadInt32();
+        var program = r.ReadString();
+        var argv = ReadList(r);
+        var env = ReadList(r);
+        var cwd = r.ReadString();
+        var cpus = new int[r.ReadInt32()];
+        for (var i = 0; i < cpus.Length; i++) cpus[i] = r.ReadInt32();
+        return new SpawnRequest(id, program, argv, env, cwd, cpus, r.ReadString(), r.ReadString(), r.ReadString());
+    }
+
+    private static void WriteList(BinaryWriter w, IReadOnlyList<string> values)
+    {
+        w.Write(values.Count);
+        foreach (var v in values) w.Write(v);
+    }
+
+    private static string[] ReadList(BinaryReader r)
+    {
+        var values = new string[r.ReadInt32()];
+        for (var i = 0; i < values.Length; i++) values[i] = r.ReadString();
+        return values;
+    }
+}
