@@ -23,6 +23,10 @@ public static class StorageSetup
         var builder = new NpgsqlConnectionStringBuilder(cs);
         // Fail fast on a dead server instead of hanging; callers retry with backoff.
         if (builder.Timeout == 15) builder.Timeout = 5;
+        // The hot paths (submit, claim, record, finish) repeat the same few statements for every
+        // job: let Npgsql prepare them on each connection, so PostgreSQL plans each once instead
+        // of on every execution. An explicit setting in the connection string wins.
+        if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 64;
         cs = builder.ConnectionString;
         var dataSource = NpgsqlDataSource.Create(cs);
         services.AddSingleton(dataSource);

@@ -1,21 +1,35 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+
 namespace Conductor.Worker.Execution;
 
 /// <summary>
-/// Enforces a job's <c>memory_per_node</c> on its whole process tree with a memory cgroup of its
-/// own (cgroup v2, or the v1 memory controller), created under this worker's own cgroup as
-/// <c>conductor-jobs/job-&lt;id&gt;-&lt;attempt&gt;</c>. The job's wrapper moves itself into it before the
-/// script starts, so every descendant is inside. When the kernel OOM-kills in it, the job ends
-/// FAILED <c>OutOfMemory</c>. Where no cgroup can be created (unprivileged, read-only cgroupfs)
-/// memory is still reserved by the scheduler but not enforced; that is logged once at start.
-/// The path is a pure function of job and attempt, so a re-adopted job is judged the same way.
+/// Enforces a job's <c>memory_per_node</c> on its whole process tree with a memory cgroup (cgroup
+/// v2, or the v1 memory controller) under this worker's own cgroup, in <c>conductor-jobs/</c>.
+/// The job's shell moves itself into it before the script starts, so every descendant is inside.
+/// When the kernel OOM-kills in it, the job ends FAILED <c>OutOfMemory</c>. Where no cgroup can
+/// be created (unprivileged, read-only cgroupfs) memory is still reserved by the scheduler but
+/// not enforced; that is logged once at start.
+///
+/// The cgroups are slots (<c>slot-N</c>) reused from job to job rather than one created and
+/// removed per job: creating and removing a memory cgroup costs the kernel about 20 ms of CPU
+/// (measured on cgroup v1 here), more than running a short job. A slot is handed out only while
+/// its process list is empty; each job gets its own limit, and its OOM kills are counted from
+/// the slot's count when the job took it. Which slot a job holds, with that count, is written to
+/// its job directory (<c>cgroup</c>), so a re-adopted job is judged the same way after a restart.
 /// </summary>
 public sealed class MemoryCgroups
 {
     private readonly string? _base;
     private readonly bool _v2;
+    private readonly string _dataDir;
+    private readonly Lock _gate = new();
+    private readonly Queue<string> _free = new();
+    private readonly HashSet<string> _held = [];
 
-    public MemoryCgroups(ILogger<MemoryCgroups> log)
+    public MemoryCgroups(IOptions<WorkerOptions> options, ILogger<MemoryCgroups> log)
     {
+        _dataDir = Path.GetFullPath(options.Value.DataDir);
         (_base, _v2) = Locate();
         if (_base is null) log.LogWarning("No writable memory cgroup: job memory limits are reserved but not enforced");
         else log.LogInformation("Job memory limits enforced with cgroup {Version} under {CgroupBase}", _v2 ? "v2" : "v1", _base);
@@ -24,66 +38,140 @@ public sealed class MemoryCgroups
     public bool Enabled => _base is not null;
 
     /// <summary>
-    /// Creates the job's cgroup with its limit; null when limits cannot be enforced here. For a job
-    /// that drops to an unprivileged user, the group's process list is handed to that user so the
-    /// wrapper may move itself in (enough on cgroup v1; v2's delegation rules also need write
-    /// access to the common ancestor, so there an unprivileged job is left unlimited and says so
-    /// in its wrapper.log).
+    /// Gives the job a cgroup slot with its limit; null when limits cannot be enforced here. For a
+    /// job that drops to an unprivileged user, the slot's process list is handed to that user so
+    /// the job's shell may move itself in (enough on cgroup v1; v2's delegation rules also need
+    /// write access to the common ancestor, so there an unprivileged job is left unlimited and
+    /// says so in its wrapper.log).
     /// </summary>
     public string? Create(long jobId, int attempt, long memoryMb, JobUser? user = null)
     {
         if (_base is null) return null;
-        var path = PathOf(jobId, attempt)!;
+        string path;
+        lock (_gate)
+        {
+            path = TakeSlot();
+            _held.Add(path);
+        }
         try
         {
             Directory.CreateDirectory(path);
-            var bytes = (memoryMb * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            File.WriteAllText(Path.Combine(path, _v2 ? "memory.max" : "memory.limit_in_bytes"), bytes);
-            if (_v2) TryWrite(Path.Combine(path, "memory.swap.max"), "0");
+            SetLimit(path, memoryMb * 1024 * 1024);
             if (user is not null)
                 foreach (var file in new[] { path, Path.Combine(path, "cgroup.procs"), Path.Combine(path, "tasks") }.Where(Path.Exists))
                     Mono.Unix.Native.Syscall.chown(file, (uint)user.Uid, (uint)user.Gid);
+            File.WriteAllText(RecordPath(jobId), string.Create(CultureInfo.InvariantCulture, $"{attempt} {OomKills(path)} {path}\n"));
             return path;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            lock (_gate) _held.Remove(path);
             return null;
         }
     }
 
     /// <summary>True when the kernel killed a process of this job for exceeding its memory.</summary>
-    public bool OomKilled(long jobId, int attempt)
+    public bool OomKilled(long jobId, int attempt) => Held(jobId, attempt) is { } slot && OomKills(slot.Path) > slot.OomKillsBefore;
+
+    /// <summary>Gives the job's slot back once its processes are gone (a slot with any left is not reused).</summary>
+    public void Remove(long jobId, int attempt)
     {
-        var path = PathOf(jobId, attempt);
-        if (path is null) return false;
-        var file = Path.Combine(path, _v2 ? "memory.events" : "memory.oom_control");
-        if (!File.Exists(file)) return false;
+        if (Held(jobId, attempt) is not { } slot) return;
+        lock (_gate)
+        {
+            _held.Remove(slot.Path);
+            if (IsEmpty(slot.Path)) _free.Enqueue(slot.Path);
+        }
+    }
+
+    private string RecordPath(long jobId) => Path.Combine(_dataDir, "jobs", jobId.ToString(CultureInfo.InvariantCulture), "cgroup");
+
+    /// <summary>The slot the job's attempt took, from its job directory.</summary>
+    private (string Path, long OomKillsBefore)? Held(long jobId, int attempt)
+    {
+        if (_base is null) return null;
+        string[] parts;
         try
         {
-            return File.ReadLines(file).Select(l => l.Split(' ')).Any(p => p.Length == 2 && p[0] == "oom_kill" && p[1] != "0");
+            parts = File.ReadAllText(RecordPath(jobId)).Trim().Split(' ', 3);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+        return parts.Length == 3 && parts[0] == attempt.ToString(CultureInfo.InvariantCulture) && long.TryParse(parts[1], out var before)
+               && Path.GetDirectoryName(parts[2]) == _base
+            ? (parts[2], before)
+            : null;
+    }
+
+    /// <summary>A slot nobody holds and nothing runs in: a freed one, one left on disk by an earlier run, or a new one.</summary>
+    private string TakeSlot()
+    {
+        while (_free.TryDequeue(out var freed))
+            if (!_held.Contains(freed) && IsEmpty(freed)) return freed;
+        foreach (var dir in Directory.EnumerateDirectories(_base!, "slot-*"))
+            if (!_held.Contains(dir) && IsEmpty(dir)) return dir;
+        for (var n = 0; ; n++)
+        {
+            var path = Path.Combine(_base!, $"slot-{n}");
+            if (!_held.Contains(path) && !Directory.Exists(path)) return path;
+        }
+    }
+
+    private static bool IsEmpty(string slot)
+    {
+        try
+        {
+            return File.ReadAllText(Path.Combine(slot, "cgroup.procs")).Trim().Length == 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return false;
         }
     }
 
-    /// <summary>Removes the job's cgroup once its processes are gone (the kernel refuses while any remain).</summary>
-    public void Remove(long jobId, int attempt)
+    /// <summary>
+    /// Sets the slot's limit. Memory a previous job left charged (page cache) is reclaimed by the
+    /// kernel to fit; on v1, if it cannot be, the slot is emptied of charges and the limit set again.
+    /// </summary>
+    private void SetLimit(string path, long bytes)
     {
-        if (PathOf(jobId, attempt) is { } path && Directory.Exists(path))
+        var value = bytes.ToString(CultureInfo.InvariantCulture);
+        if (_v2)
         {
-            try
-            {
-                Directory.Delete(path);
-            }
-            catch (IOException)
-            {
-            }
+            File.WriteAllText(Path.Combine(path, "memory.max"), value);
+            TryWrite(Path.Combine(path, "memory.swap.max"), "0");
+            return;
+        }
+        var limit = Path.Combine(path, "memory.limit_in_bytes");
+        try
+        {
+            File.WriteAllText(limit, value);
+        }
+        catch (IOException)
+        {
+            TryWrite(Path.Combine(path, "memory.force_empty"), "0");
+            File.WriteAllText(limit, value);
         }
     }
 
-    private string? PathOf(long jobId, int attempt) => _base is null ? null : Path.Combine(_base, $"job-{jobId}-{attempt}");
+    /// <summary>The slot's count of OOM kills so far (v2 memory.events, v1 memory.oom_control).</summary>
+    private long OomKills(string slot)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines(Path.Combine(slot, _v2 ? "memory.events" : "memory.oom_control")))
+            {
+                var p = line.Split(' ');
+                if (p.Length == 2 && p[0] == "oom_kill" && long.TryParse(p[1], out var n)) return n;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+        return 0;
+    }
 
     private static (string?, bool) Locate()
     {

@@ -53,16 +53,37 @@ public sealed class CpuMeter
     /// <summary>utime + stime of the process itself.</summary>
     private static double Self(int pid) => Fields(pid) is { } f ? (f[11] + f[12]) * TickMs : 0;
 
-    /// <summary>CPU of the children it reaped (cutime + cstime) plus that of its live children.</summary>
+    /// <summary>
+    /// CPU of all its descendants: the children it reaped (cutime + cstime, which include what
+    /// they had reaped) plus, for each live child, its own CPU and its descendants' (a spawner's
+    /// jobs are the worker's grandchildren).
+    /// </summary>
     private static double Children(int pid)
     {
         var total = Fields(pid) is { } f ? (f[13] + f[14]) * TickMs : 0;
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var child)) continue;
-            if (Fields(child) is { } c && c[1] == pid) total += (c[11] + c[12]) * TickMs;
-        }
+        foreach (var child in LiveChildren(pid))
+            total += Self(child) + Children(child);
         return total;
+    }
+
+    private static IEnumerable<int> LiveChildren(int pid)
+    {
+        var tasks = $"/proc/{pid}/task";
+        if (!Directory.Exists(tasks)) yield break;
+        foreach (var task in Directory.EnumerateDirectories(tasks))
+        {
+            string children;
+            try
+            {
+                children = File.ReadAllText(Path.Combine(task, "children"));
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+            foreach (var child in children.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                yield return int.Parse(child, System.Globalization.CultureInfo.InvariantCulture);
+        }
     }
 
     /// <summary>The numeric fields of /proc/PID/stat after the command name: [0] state (0), [1] ppid, ... [11] utime.</summary>
