@@ -1,4 +1,5 @@
 using Conductor.Worker.Operations;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
 namespace Conductor.Worker;
@@ -17,7 +18,12 @@ public static class WorkerProgram
         if (args.Length > 0 && OperationsCommands.Find(args[0]) is { } command)
             return await OperationsCommands.RunAsync(command, args[1..]);
 
-        var builder = Host.CreateApplicationBuilder(args);
+        // No reloading of configuration files on change: that watches the content root (the
+        // working directory) recursively, and with a data directory under it every job's files
+        // would cost the worker inotify events.
+        var settings = new HostApplicationBuilderSettings { Args = args, Configuration = new ConfigurationManager() };
+        settings.Configuration.AddInMemoryCollection([new("hostBuilder:reloadConfigOnChange", "false")]);
+        var builder = Host.CreateApplicationBuilder(settings);
         builder.AddConductorWorker();
         await builder.Build().RunAsync();
         return 0;

@@ -79,30 +79,7 @@ public sealed partial class JobStore
         return await ctx.Jobs.Where(j => j.Node == node && j.State == JobState.Running && j.CancelRequested)
             .Select(j => j.Id).ToListAsync(ct);
     }
-
-    /// <summary>
-    /// Records where the spawned process lives. Pinned to the attempt and to RUNNING: false
-    /// means the job was taken from us meanwhile (e.g. failed as NodeFail by a peer), and the
-    /// caller must kill what it just started.
-    /// </summary>
-    public async Task<bool> RecordSpawnAsync(long jobId, int attempt, SpawnRecord spawn, CancellationToken ct)
-    {
-        await using var ctx = await ContextAsync(ct);
-        var updated = await ctx.Jobs
-            .Where(j => j.Id == jobId && j.Attempt == attempt && j.State == JobState.Running)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(j => j.Pid, spawn.Pid)
-                .SetProperty(j => j.ProcessStartTicks, spawn.StartTicks)
-                .SetProperty(j => j.BootId, spawn.BootId)
-                .SetProperty(j => j.WorkDir, spawn.WorkDir)
-                .SetProperty(j => j.StdoutPath, spawn.StdoutPath)
-                .SetProperty(j => j.StderrPath, spawn.StderrPath), ct);
-        return updated == 1;
-    }
 }
-
-/// <summary>The identity of a spawned job process: a PID counts only with its start time and boot id.</summary>
-public sealed record SpawnRecord(int Pid, long StartTicks, string BootId, string WorkDir, string StdoutPath, string StderrPath);
 
 public sealed partial class JobStore
 {

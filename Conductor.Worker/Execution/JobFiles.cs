@@ -38,7 +38,7 @@ public sealed class JobFiles(string dataDir, Job job)
     /// directory created here belong to that user. Output files are not chowned: the wrapper
     /// creates them as the user, and chowning an existing file would hand it whatever it is.
     /// </summary>
-    public async Task PrepareAsync(JobUser? user, CancellationToken ct)
+    public void Prepare(JobUser? user)
     {
         System.IO.Directory.CreateDirectory(Directory);
         File.Delete(PidPath);
@@ -47,7 +47,8 @@ public sealed class JobFiles(string dataDir, Job job)
         // recorded only after) lets a log follower tell the attempts apart without guessing.
         foreach (var output in new[] { StdoutPath, StderrPath })
             if (File.Exists(output)) File.Delete(output);
-        await File.WriteAllTextAsync(ScriptPath, job.Script, ct);
+        // Synchronously: a script is small, and async file writes on Linux are thread-pool hops.
+        File.WriteAllText(ScriptPath, job.Script);
         // Executable, so a script with its own interpreter line (#!/usr/bin/env python3) runs as such.
         File.SetUnixFileMode(ScriptPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
                                          | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);

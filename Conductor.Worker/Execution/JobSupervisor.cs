@@ -61,7 +61,7 @@ public sealed class JobSupervisor(
     {
         if (files.PathViolation(_roots) is { } why) throw new InvalidOperationException($"Refused: {why}");
         var user = runAs.For(job.Account);
-        await files.PrepareAsync(user, stopping);
+        files.Prepare(user);
         var env = JobEnvironment.Build(job, Options.NodeName, cpuIds, files, user);
         var cgroup = cgroups.Create(job.Id, attempt, job.MemoryMb, user);
         return await launcher.LaunchAsync(

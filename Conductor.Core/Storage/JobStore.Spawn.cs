@@ -1,0 +1,31 @@
+using NpgsqlTypes;
+using static Conductor.Core.Storage.Sql;
+
+namespace Conductor.Core.Storage;
+
+/// <summary>The identity of a spawned job process: a PID counts only with its start time and boot id.</summary>
+public sealed record SpawnRecord(int Pid, long StartTicks, string BootId, string WorkDir, string StdoutPath, string StderrPath);
+
+public sealed partial class JobStore
+{
+    /// <summary>
+    /// Records where the spawned process lives. Pinned to the attempt and to RUNNING: false
+    /// means the job was taken from us meanwhile (e.g. failed as NodeFail by a peer), and the
+    /// caller must kill what it just started. Once per job, so one plain (auto-prepared) statement.
+    /// </summary>
+    public async Task<bool> RecordSpawnAsync(long jobId, int attempt, SpawnRecord spawn, CancellationToken ct)
+    {
+        const string sql = """
+            UPDATE jobs SET pid = @pid, process_start_ticks = @ticks, boot_id = @boot,
+                work_dir = @wd, stdout_path = @out, stderr_path = @err
+            WHERE id = @id AND attempt = @attempt AND state = 'RUNNING'
+            """;
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var cmd = conn.Command(sql,
+            P("pid", NpgsqlDbType.Integer, spawn.Pid), P("ticks", NpgsqlDbType.Bigint, spawn.StartTicks),
+            P("boot", NpgsqlDbType.Text, spawn.BootId), P("wd", NpgsqlDbType.Text, spawn.WorkDir),
+            P("out", NpgsqlDbType.Text, spawn.StdoutPath), P("err", NpgsqlDbType.Text, spawn.StderrPath),
+            P("id", NpgsqlDbType.Bigint, jobId), P("attempt", NpgsqlDbType.Integer, attempt));
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }
+}
