@@ -40,6 +40,7 @@ public static class ApiSetup
         services.AddSingleton(TimeProvider.System);
         services.AddConductorStorage(builder.Configuration.GetConnectionString("Postgres"));
         services.AddSingleton(new RedisConnection(builder.Configuration.GetConnectionString("Redis") ?? "127.0.0.1:6379"));
+        services.AddSingleton<SubmitBatcher>(sp => new SubmitBatcher(sp.GetRequiredService<JobStore>()));
         services.AddSingleton<WakeUpPublisher>();
         services.AddSingleton<ClusterCapacity>();
         services.AddSingleton<SubmitRateLimiter>();

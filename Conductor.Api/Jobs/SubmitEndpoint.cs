@@ -10,7 +10,11 @@ using Microsoft.Extensions.Options;
 
 namespace Conductor.Api.Jobs;
 
-/// <summary><c>POST /jobs/submit</c>: validate, store as PENDING, wake the workers.</summary>
+/// <summary>
+/// <c>POST /jobs/submit</c>: validate, store as PENDING, wake the workers. Concurrent single
+/// submits share statements and commits (<see cref="SubmitBatcher"/>); each is answered only
+/// once its row is committed.
+/// </summary>
 internal static class SubmitEndpoint
 {
     /// <summary>SCNS-Conductor's answer; an array submit also lists every task's job (job_id is the first).</summary>
@@ -18,7 +22,7 @@ internal static class SubmitEndpoint
         string JobId, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? JobIds = null);
 
     public static async Task<Results<Created<Response>, ValidationProblem, ProblemHttpResult>> Handle(
-        HttpRequest request, Caller caller, JobStore jobs, ClusterCapacity capacity, SubmitQuota quota, WakeUpPublisher wakeUps,
+        HttpRequest request, Caller caller, JobStore jobs, SubmitBatcher batcher, ClusterCapacity capacity, SubmitQuota quota, WakeUpPublisher wakeUps,
         IOptions<ApiOptions> options, ConductorMetrics metrics, CancellationToken ct)
     {
         var errors = new FieldErrors();
@@ -38,7 +42,7 @@ internal static class SubmitEndpoint
         var expanded = spec.Expand();
         if (await quota.CheckAsync(request.HttpContext, spec.Account, expanded.Count, "job.account", ct) is { } tooMany) return tooMany;
 
-        var ids = await jobs.SubmitAsync(expanded, ct);
+        var ids = await batcher.SubmitAsync(expanded, ct);
         metrics.Submitted.Inc(ids.Count);
         wakeUps.Submitted(spec.Partition);
         var wire = ids.Select(JobView.Id).ToList();
