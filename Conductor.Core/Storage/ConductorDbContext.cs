@@ -88,6 +88,8 @@ public sealed class ConductorDbContext(DbContextOptions<ConductorDbContext> opti
             alloc.HasIndex(a => a.JobId).IsUnique().HasFilter("released_at IS NULL")
                 .HasDatabaseName("ux_allocations_active_job");
             alloc.HasIndex(a => a.Node).HasFilter("released_at IS NULL").HasDatabaseName("ix_allocations_active_node");
+            // A job's latest allocation (GET /jobs/query), also long after it was released.
+            alloc.HasIndex(a => new { a.JobId, a.Id }).HasDatabaseName("ix_allocations_job");
         });
 
         model.Entity<Node>(node =>
@@ -114,6 +116,6 @@ public sealed class ConductorDbContext(DbContextOptions<ConductorDbContext> opti
     private static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<JobState?, string?> NullableStateConverter =
         new(s => s == null ? null : s.Value.ToWire(), s => s == null ? null : ParseState(s));
 
-    private static JobState ParseState(string text) =>
+    internal static JobState ParseState(string text) =>
         JobStateNames.TryParse(text, out var state) ? state : throw new InvalidDataException($"Unknown job state '{text}'.");
 }
