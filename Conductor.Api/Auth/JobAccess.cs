@@ -23,6 +23,17 @@ internal sealed class JobAccess(JobStore jobs)
         return job is not null && caller.Owns(job.Account) ? job : null;
     }
 
+    /// <summary>
+    /// The job as <c>GET /jobs/query</c> shows it (no script or environment) with its latest cores,
+    /// if it exists and the caller may see it.
+    /// </summary>
+    public async Task<JobStatus?> FindStatusAsync(Caller caller, string id, CancellationToken ct)
+    {
+        if (!long.TryParse(id, out var jobId) || jobId < 1) return null;
+        var status = await jobs.GetStatusAsync(jobId, ct);
+        return status is not null && caller.Owns(status.Job.Account) ? status : null;
+    }
+
     /// <summary>The job's id, if it exists and the caller may act on it; does not load the job.</summary>
     public async Task<long?> FindIdAsync(Caller caller, string id, CancellationToken ct)
     {

@@ -16,10 +16,11 @@ internal sealed record JobView(
     internal sealed record Details(string JobName, string User, string Partition, int AllocatedCpus, int AllocatedNodes,
         string NodeList, string ExitCode, string? WorkDir, string DataSource, string Account);
 
-    public static JobView From(Job job, Allocation? allocation, Logs logs, DateTime now)
+    /// <param name="latestCpuIds">The cores of the job's latest allocation, if it ever held one.</param>
+    public static JobView From(Job job, int[]? latestCpuIds, Logs logs, DateTime now)
     {
         var elapsed = job.StartTime is { } start ? (job.EndTime ?? now) - start : TimeSpan.Zero;
-        var cpuIds = job.State == JobState.Running || job.State.IsTerminal() ? allocation?.CpuIds ?? [] : [];
+        var cpuIds = job.State == JobState.Running || job.State.IsTerminal() ? latestCpuIds ?? [] : [];
         return new JobView(
             Id(job.Id), job.State.ToWire(), job.Reason, job.ErrorMsg,
             new Times(job.SubmitTime, job.StartTime, job.EndTime, job.EligibleTime, SlurmTime.FormatElapsed(elapsed), Limit(job.TimeLimitSeconds)),

@@ -11,12 +11,13 @@ internal static class QueryEndpoint
     public static async Task<Results<Ok<JobView>, ProblemHttpResult>> Handle(
         string id, Caller caller, JobAccess access, JobStore jobs, IOptions<ApiOptions> options, TimeProvider clock, CancellationToken ct)
     {
-        var job = await access.FindAsync(caller, id, ct);
-        if (job is null) return Problems.JobNotFound(id);
+        // One round trip for the job and its cores; a PENDING job costs a second one for its wait reason.
+        var status = await access.FindStatusAsync(caller, id, ct);
+        if (status is null) return Problems.JobNotFound(id);
+        var job = status.Job;
         job.Reason = await jobs.WaitReasonAsync(job, ct);
-        var allocation = job.Attempt > 0 ? await jobs.GetLatestAllocationAsync(job.Id, ct) : null;
         var tail = options.Value.LogTailBytes;
         var logs = new JobView.Logs(await LogTail.ReadAsync(job.StdoutPath, tail, ct), await LogTail.ReadAsync(job.StderrPath, tail, ct));
-        return TypedResults.Ok(JobView.From(job, allocation, logs, clock.GetUtcNow().UtcDateTime));
+        return TypedResults.Ok(JobView.From(job, status.LatestCpuIds, logs, clock.GetUtcNow().UtcDateTime));
     }
 }

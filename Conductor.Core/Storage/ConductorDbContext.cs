@@ -10,6 +10,11 @@ namespace Conductor.Core.Storage;
 /// The EF Core model. Table and column names are snake_case; enums are stored as strings.
 /// Hot-path writes (claims, transitions) go through <see cref="JobStore"/> as single SQL
 /// statements so that the compare-and-set and its event row are one atomic step.
+/// Contexts run on the compiled model in <c>Storage/CompiledModel</c> (found through its assembly
+/// attribute), so a starting worker does not build the model. After changing this model, add the
+/// migration and regenerate it in Conductor.Core:
+/// <c>dotnet ef dbcontext optimize -o Storage/CompiledModel -n Conductor.Core.Storage.CompiledModel</c>;
+/// CompiledModelTests fails while it is stale.
 /// </summary>
 public sealed class ConductorDbContext(DbContextOptions<ConductorDbContext> options) : DbContext(options)
 {
@@ -88,6 +93,8 @@ public sealed class ConductorDbContext(DbContextOptions<ConductorDbContext> opti
             alloc.HasIndex(a => a.JobId).IsUnique().HasFilter("released_at IS NULL")
                 .HasDatabaseName("ux_allocations_active_job");
             alloc.HasIndex(a => a.Node).HasFilter("released_at IS NULL").HasDatabaseName("ix_allocations_active_node");
+            // A job's latest allocation (GET /jobs/query), also long after it was released.
+            alloc.HasIndex(a => new { a.JobId, a.Id }).HasDatabaseName("ix_allocations_job");
         });
 
         model.Entity<Node>(node =>
@@ -114,6 +121,6 @@ public sealed class ConductorDbContext(DbContextOptions<ConductorDbContext> opti
     private static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<JobState?, string?> NullableStateConverter =
         new(s => s == null ? null : s.Value.ToWire(), s => s == null ? null : ParseState(s));
 
-    private static JobState ParseState(string text) =>
+    internal static JobState ParseState(string text) =>
         JobStateNames.TryParse(text, out var state) ? state : throw new InvalidDataException($"Unknown job state '{text}'.");
 }

@@ -1,5 +1,9 @@
+using System.Data;
 using Conductor.Core.Jobs;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using NpgsqlTypes;
+using static Conductor.Core.Storage.Sql;
 
 namespace Conductor.Core.Storage;
 
@@ -20,12 +24,42 @@ public sealed partial class JobStore
         return await ctx.Jobs.Where(j => j.Id == id).Select(j => (JobState?)j.State).FirstOrDefaultAsync(ct);
     }
 
-    public async Task<Allocation?> GetLatestAllocationAsync(long jobId, CancellationToken ct)
+    /// <summary>
+    /// A job as <c>GET /jobs/query</c> shows it, in one round trip: the columns of the view (not
+    /// the script or the environment, which may be large) and the cores of its latest allocation
+    /// (<c>ix_allocations_job</c>). Prepared, so a pooled connection plans it once.
+    /// </summary>
+    public async Task<JobStatus?> GetStatusAsync(long id, CancellationToken ct)
     {
-        await using var ctx = await ContextAsync(ct);
-        return await ctx.Allocations.AsNoTracking().Where(a => a.JobId == jobId)
-            .OrderByDescending(a => a.Id).FirstOrDefaultAsync(ct);
+        const string sql = """
+            SELECT j.id, j.name, j.account, j.partition, j.cpus, j.priority, j.time_limit_seconds, j.state, j.reason,
+                   j.error_msg, j.submit_time, j.eligible_time, j.start_time, j.end_time, j.attempt, j.node, j.pid,
+                   j.work_dir, j.stdout_path, j.stderr_path, j.exit_code, a.cpu_ids
+            FROM jobs j
+            LEFT JOIN LATERAL (SELECT cpu_ids FROM allocations WHERE job_id = j.id ORDER BY id DESC LIMIT 1) a ON true
+            WHERE j.id = @id
+            """;
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var cmd = conn.Command(sql, P("id", NpgsqlDbType.Bigint, id));
+        await cmd.PrepareAsync(ct);
+        await using var r = await cmd.ExecuteReaderAsync(CommandBehavior.SingleRow, ct);
+        if (!await r.ReadAsync(ct)) return null;
+        var job = new Job
+        {
+            Id = r.GetInt64(0), Name = Text(r, 1), Account = r.GetString(2), Partition = r.GetString(3), Cpus = r.GetInt32(4),
+            Priority = r.GetInt32(5), TimeLimitSeconds = Int(r, 6), State = ConductorDbContext.ParseState(r.GetString(7)), Reason = r.GetString(8),
+            ErrorMsg = Text(r, 9), SubmitTime = r.GetDateTime(10), EligibleTime = r.GetDateTime(11), StartTime = Time(r, 12),
+            EndTime = Time(r, 13), Attempt = r.GetInt32(14), Node = Text(r, 15), Pid = Int(r, 16), WorkDir = Text(r, 17),
+            StdoutPath = Text(r, 18), StderrPath = Text(r, 19), ExitCode = Int(r, 20),
+        };
+        return new JobStatus(job, r.IsDBNull(21) ? null : r.GetFieldValue<int[]>(21));
     }
+
+    private static string? Text(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    private static int? Int(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt32(i);
+
+    private static DateTime? Time(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetDateTime(i);
 
     public async Task<IReadOnlyList<Job>> ListAsync(JobFilter filter, CancellationToken ct)
     {
@@ -80,6 +114,12 @@ public sealed partial class JobStore
             .Select(j => j.Id).ToListAsync(ct);
     }
 }
+
+/// <summary>
+/// A job without its script and environment, and the cores of its latest allocation (null when it
+/// never held one).
+/// </summary>
+public sealed record JobStatus(Job Job, int[]? LatestCpuIds);
 
 public sealed partial class JobStore
 {

@@ -1,6 +1,8 @@
 using Conductor.Core.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using NpgsqlTypes;
+using static Conductor.Core.Storage.Sql;
 
 namespace Conductor.Core.Storage;
 
@@ -8,30 +10,25 @@ namespace Conductor.Core.Storage;
 public sealed partial class NodeStore(IDbContextFactory<ConductorDbContext> contexts, NpgsqlDataSource db)
 {
     /// <summary>
-    /// Registers (or re-registers) a node under a fresh instance id. The newest registration
-    /// wins: an older worker process with the same name sees its id replaced and stops claiming.
+    /// Registers (or re-registers) a node under a fresh instance id, in one statement, with the
+    /// database's clock as its first heartbeat. The newest registration wins: an older worker
+    /// process with the same name sees its id replaced and stops claiming.
     /// </summary>
     public async Task RegisterAsync(Node node, CancellationToken ct)
     {
-        await using var ctx = await contexts.CreateDbContextAsync(ct);
-        var existing = await ctx.Nodes.FirstOrDefaultAsync(n => n.Name == node.Name, ct);
-        if (existing is null)
-        {
-            ctx.Nodes.Add(node);
-        }
-        else
-        {
-            existing.Partition = node.Partition;
-            existing.Cpus = node.Cpus;
-            existing.CoreIds = node.CoreIds;
-            existing.MemoryMb = node.MemoryMb;
-            existing.State = node.State;
-            existing.InstanceId = node.InstanceId;
-            existing.BootId = node.BootId;
-            existing.RegisteredAt = node.RegisteredAt;
-            existing.LastHeartbeat = node.LastHeartbeat;
-        }
-        await ctx.SaveChangesAsync(ct);
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var cmd = conn.Command("""
+            INSERT INTO nodes (name, partition, cpus, core_ids, memory_mb, state, instance_id, boot_id, registered_at, last_heartbeat)
+            VALUES (@n, @p, @c, @cores, @m, @s, @i, @b, now(), now())
+            ON CONFLICT (name) DO UPDATE SET partition = excluded.partition, cpus = excluded.cpus, core_ids = excluded.core_ids,
+                memory_mb = excluded.memory_mb, state = excluded.state, instance_id = excluded.instance_id, boot_id = excluded.boot_id,
+                registered_at = excluded.registered_at, last_heartbeat = excluded.last_heartbeat
+            """,
+            P("n", NpgsqlDbType.Varchar, node.Name), P("p", NpgsqlDbType.Varchar, node.Partition), P("c", NpgsqlDbType.Integer, node.Cpus),
+            P("cores", NpgsqlDbType.Array | NpgsqlDbType.Integer, node.CoreIds), P("m", NpgsqlDbType.Bigint, node.MemoryMb),
+            P("s", NpgsqlDbType.Varchar, node.State.ToString()), P("i", NpgsqlDbType.Uuid, node.InstanceId),
+            P("b", NpgsqlDbType.Text, node.BootId));
+        await cmd.ExecuteNonQueryAsync(ct);
     }
 
     public async Task<IReadOnlyList<Node>> ListAsync(CancellationToken ct)

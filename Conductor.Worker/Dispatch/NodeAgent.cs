@@ -41,14 +41,12 @@ public sealed class NodeAgent(
         var allowed = MachineInfo.AllowedCores();
         CoreIds = allowed.Take(Math.Clamp(o.Cpus ?? allowed.Count, 1, allowed.Count)).ToArray();
         MemoryMb = o.MemoryMb ?? MachineInfo.MemoryMb();
-        var now = DateTime.UtcNow;
+        // One statement; its first heartbeat is on the database's clock, as every later one.
         await nodes.RegisterAsync(new Node
         {
             Name = Name, Partition = o.Partition, Cpus = CoreIds.Length, CoreIds = CoreIds,
-            MemoryMb = MemoryMb, State = NodeState.Up, InstanceId = InstanceId,
-            BootId = probe.BootId, RegisteredAt = now, LastHeartbeat = now,
+            MemoryMb = MemoryMb, State = NodeState.Up, InstanceId = InstanceId, BootId = probe.BootId,
         }, ct);
-        await nodes.HeartbeatAsync(Name, InstanceId, ct); // the database's clock from here on
         _markedDown = false;
         log.LogInformation("Node {Node} registered: partition {Partition}, cores {CpuIds}, instance {Instance}",
             Name, o.Partition, string.Join(',', CoreIds), InstanceId);

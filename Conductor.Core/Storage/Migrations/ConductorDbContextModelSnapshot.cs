@@ -120,6 +120,9 @@ namespace Conductor.Core.Storage.Migrations
                         .HasDatabaseName("ix_allocations_active_node")
                         .HasFilter("released_at IS NULL");
 
+                    b.HasIndex("JobId", "Id")
+                        .HasDatabaseName("ix_allocations_job");
+
                     b.ToTable("allocations", (string)null);
                 });
 
