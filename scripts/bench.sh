@@ -51,4 +51,17 @@ export BENCH_PG_DIR=$BENCH_DIR/pg/data BENCH_REDIS_DIR=$BENCH_DIR/redis
 
 conductor_log "building (Release)"
 dotnet build Conductor.sln -c Release -v q -nologo
+# The API and the worker run as deployed: published with ReadyToRun code, so the figures are not
+# the JIT compiler's start-up work (which a long-lived installation pays once).
+case $(uname -m) in
+    x86_64) rid=linux-x64 ;;
+    aarch64) rid=linux-arm64 ;;
+    *) conductor_die "no ReadyToRun runtime identifier for $(uname -m)" ;;
+esac
+export BENCH_BIN_DIR=$PWD/.data/bench-publish
+for project in Conductor.Api Conductor.Worker; do
+    conductor_log "publishing $project (Release, ReadyToRun, $rid)"
+    dotnet publish "$project/$project.csproj" -c Release -r "$rid" --self-contained false \
+        -p:PublishReadyToRun=true -v q -nologo -o "$BENCH_BIN_DIR/$project" >/dev/null
+done
 dotnet bench/Conductor.Bench/bin/Release/net10.0/Conductor.Bench.dll "$@"

@@ -116,10 +116,27 @@ public sealed class Dispatcher(
         while (true)
         {
             await using var db = await contexts.CreateDbContextAsync(ct);
+            // The common case in one cheap query: the newest migration this build knows is applied.
+            if (await NewestMigrationAppliedAsync(db, ct)) return true;
             var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
             if (pending.Count == 0) return true;
             log.LogInformation("Waiting for the API to apply {Count} migrations", pending.Count);
             await Task.Delay(TimeSpan.FromSeconds(1), ct);
+        }
+    }
+
+    private static async Task<bool> NewestMigrationAppliedAsync(ConductorDbContext db, CancellationToken ct)
+    {
+        var newest = db.Database.GetMigrations().LastOrDefault();
+        if (newest is null) return false;
+        try
+        {
+            return await db.Database.SqlQuery<int>($"SELECT 1 AS \"Value\" FROM \"__EFMigrationsHistory\" WHERE migration_id = {newest}")
+                .AnyAsync(ct);
+        }
+        catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.UndefinedTable)
+        {
+            return false; // no migration applied yet
         }
     }
 

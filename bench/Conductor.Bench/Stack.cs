@@ -69,7 +69,10 @@ public sealed class Stack : IAsyncDisposable
 
     private Process Spawn(string project, Dictionary<string, string> env, System.Collections.Concurrent.ConcurrentQueue<string>? log = null)
     {
-        var dll = Path.Combine(Root, project, "bin", "Release", "net10.0", project + ".dll");
+        // scripts/bench.sh publishes them (ReadyToRun) into BENCH_BIN_DIR; else the Release build.
+        var dll = Environment.GetEnvironmentVariable("BENCH_BIN_DIR") is { Length: > 0 } published
+            ? Path.Combine(published, project, project + ".dll")
+            : Path.Combine(Root, project, "bin", "Release", "net10.0", project + ".dll");
         var info = new ProcessStartInfo("dotnet", [dll]) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = DataDir };
         info.Environment["ConnectionStrings__Postgres"] = ConnectionString;
         info.Environment["ConnectionStrings__Redis"] = Redis;
