@@ -36,16 +36,24 @@ public sealed class PidLivenessReporter(
         }
     }
 
+    // Jobs whose process was gone at the previous check. A job whose process has just exited is
+    // RUNNING until its outcome is written a moment later: only a job found gone twice in a row
+    // is reported dead, so busy nodes of short jobs do not raise false alarms.
+    private HashSet<long> _goneBefore = [];
+
     private async Task ReportAsync(CancellationToken ct)
     {
         var jobs = await store.RunningOnNodeAsync(node.Name, ct);
         var alive = new List<long>();
-        var dead = new List<long>();
+        var gone = new HashSet<long>();
         foreach (var job in jobs.Where(j => j.Pid is not null))
         {
             var ok = job.BootId is { } boot && job.ProcessStartTicks is { } ticks && probe.IsSameProcess(job.Pid!.Value, ticks, boot);
-            (ok ? alive : dead).Add(job.Id);
+            if (ok) alive.Add(job.Id);
+            else gone.Add(job.Id);
         }
+        var dead = gone.Where(_goneBefore.Contains).ToList();
+        _goneBefore = gone;
         await store.ReportPidLivenessAsync(node.Name, alive, dead, ct);
         if (dead.Count > 0) log.LogWarning("RUNNING jobs {JobIds} on {Node} have no live process", dead, node.Name);
     }
