@@ -36,7 +36,13 @@ public sealed partial class NodeStore
         JobTransitions.EnsureAllowed(JobState.Running, JobState.Failed);
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        await using (var lockCmd = conn.Command("SELECT pg_try_advisory_xact_lock(@k)", P("k", NpgsqlDbType.Bigint, ReaperLockKey)))
+        // A reaper that stalls inside this transaction (a worker stopped or frozen mid-reap) must
+        // not keep the lock, and with it all reaping, to itself: PostgreSQL ends its session once
+        // it has sat idle in the transaction for a fraction of the lease.
+        var idleMs = (long)Math.Clamp(lease.TotalMilliseconds / 3, 1000, 60_000);
+        await using (var lockCmd = conn.Command(
+            $"SET LOCAL idle_in_transaction_session_timeout = {idleMs}; SELECT pg_try_advisory_xact_lock(@k)",
+            P("k", NpgsqlDbType.Bigint, ReaperLockKey)))
             if (!(bool)(await lockCmd.ExecuteScalarAsync(ct))!) return new ReapResult([], 0);
         var down = await MarkStaleDownAsync(conn, lease, ct);
         var failed = await FailJobsOfDownNodesAsync(conn, ct);
