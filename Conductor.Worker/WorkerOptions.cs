@@ -37,6 +37,13 @@ public sealed class WorkerOptions
     /// <summary>Where working directories and output files may be; default the data dir and /tmp.</summary>
     public string[]? AllowedRoots { get; set; }
 
+    /// <summary>
+    /// Enforce each job's memory with a memory cgroup (the default). Off, memory is still
+    /// reserved by the scheduler but a job may use more (like Slurm without ConstrainRAMSpace);
+    /// starting a job then skips the cgroup attach, which costs the kernel a few milliseconds.
+    /// </summary>
+    public bool EnforceMemory { get; set; } = true;
+
     /// <summary>Bytes a job may write to any one file (ulimit -f); beyond it the job fails OutputLimit. 0 = unlimited.</summary>
     public long MaxOutputBytes { get; set; } = 10L * 1024 * 1024 * 1024;
 

@@ -71,11 +71,16 @@ public sealed class Dispatcher(
         await launcher.WarmUpAsync(user, ct);
     }
 
+    private const int ClaimWindowPerFreeCore = 4;
+
     /// <returns>true when a full batch was claimed (claim again at once).</returns>
     private async Task<bool> ClaimAsync(CancellationToken ct)
     {
         if (node.Fenced || running.HeldCores >= node.Cpus) return false;
-        var batch = options.Value.ClaimBatch;
+        // Candidates are locked (FOR UPDATE SKIP LOCKED) while the plan is made, and each row lock
+        // is a write: look at a few candidates per free core (enough for the planner to reserve
+        // the queue head and backfill behind it), not a fixed 32 when one core is free.
+        var batch = Math.Min(options.Value.ClaimBatch, (node.Cpus - running.HeldCores) * ClaimWindowPerFreeCore);
         var claimed = await store.ClaimAsync(node.Claim, batch, ct);
         foreach (var claim in claimed)
         {

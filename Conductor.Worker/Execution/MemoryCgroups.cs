@@ -30,6 +30,11 @@ public sealed class MemoryCgroups
     public MemoryCgroups(IOptions<WorkerOptions> options, ILogger<MemoryCgroups> log)
     {
         _dataDir = Path.GetFullPath(options.Value.DataDir);
+        if (!options.Value.EnforceMemory)
+        {
+            log.LogInformation("EnforceMemory is off: job memory is reserved but not enforced");
+            return;
+        }
         (_base, _v2) = Locate();
         if (_base is null) log.LogWarning("No writable memory cgroup: job memory limits are reserved but not enforced");
         else log.LogInformation("Job memory limits enforced with cgroup {Version} under {CgroupBase}", _v2 ? "v2" : "v1", _base);

@@ -10,9 +10,11 @@ namespace Conductor.Bench.Scenarios;
 /// </summary>
 public static class DispatchLatency
 {
-    public static async Task<List<double>> RunAsync(int samples, bool redis)
+    public static async Task<List<double>> RunAsync(int samples, bool redis, bool enforceMemory = true)
     {
-        var env = redis ? null : new Dictionary<string, string> { ["ConnectionStrings__Redis"] = "127.0.0.1:1" };
+        var env = new Dictionary<string, string>();
+        if (!redis) env["ConnectionStrings__Redis"] = "127.0.0.1:1";
+        if (!enforceMemory) env["Conductor__Worker__EnforceMemory"] = "false";
         await using var stack = await Stack.StartAsync(workerEnv: env);
         var latencies = new List<double>();
         for (var i = 0; i < samples + 5; i++)

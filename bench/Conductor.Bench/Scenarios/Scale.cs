@@ -63,7 +63,8 @@ public static class Scale
             for (var i = 0; i < 120; i++)
             {
                 var sw = Stopwatch.StartNew();
-                var claimed = await store.ClaimAsync(new NodeClaim("claim-node", instance, "default", [0, 1], 4096), 32, CancellationToken.None);
+                // 8 candidates: what the worker's dispatcher asks for with 2 cores free (4 per free core).
+                var claimed = await store.ClaimAsync(new NodeClaim("claim-node", instance, "default", [0, 1], 4096), 8, CancellationToken.None);
                 times.Add(sw.Elapsed.TotalMilliseconds);
                 foreach (var c in claimed)
                     await store.TransitionAsync(new Transition(c.Job.Id, JobState.Running, JobState.Completed, JobReason.None), CancellationToken.None);
@@ -111,7 +112,7 @@ public static class Scale
         await using var cmd = db.CreateCommand("""
             EXPLAIN SELECT id, cpus, memory_mb, exclusive FROM jobs
             WHERE state = 'PENDING' AND partition = 'default' AND eligible_time <= now() AND cpus <= 2 AND memory_mb <= 4096
-            ORDER BY priority DESC, id LIMIT 32 FOR UPDATE SKIP LOCKED
+            ORDER BY priority DESC, id LIMIT 8 FOR UPDATE SKIP LOCKED
             """);
         await using var r = await cmd.ExecuteReaderAsync();
         var lines = new List<string>();

@@ -57,6 +57,21 @@ public sealed class MemoryCgroupTests
         }
     }
 
+    [Fact]
+    public async Task WithEnforceMemoryOff_MemoryIsReservedButAJobMayUseMore()
+    {
+        await using var cluster = await ClusterFixture.StartIdleAsync();
+        await cluster.StartWorkerAsync(cluster.Settings() with { Extra = new() { ["Conductor__Worker__EnforceMemory"] = "false" } });
+        // About 100 MB in a shell variable, against a 64 MB reservation.
+        var id = await cluster.Client.SubmitAsync("x=$(head -c 100000000 /dev/zero | tr '\\0' a)\necho ${#x}\n", new { memory_per_node = "64M" });
+
+        var job = await cluster.Client.WaitForFinishAsync(id, TimeSpan.FromSeconds(60));
+
+        ConductorClient.State(job).Should().Be("COMPLETED", "nothing enforces the reservation");
+        job["job_log"]!["stdout"]!.GetValue<string>().Should().Be("100000000\n");
+        SlotOf(cluster, id).Should().BeNull("no memory cgroup is used");
+    }
+
     /// <summary>The slot a job's attempt held, as the worker recorded it in the job's directory.</summary>
     private static string? SlotOf(ClusterFixture cluster, string id)
     {
