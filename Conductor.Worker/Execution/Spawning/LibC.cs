@@ -75,6 +75,10 @@ internal static class LibC
             {
                 Check(sigemptyset(mask) == 0 ? 0 : Marshal.GetLastPInvokeError(), "sigemptyset");
                 Check(sigfillset(defaults) == 0 ? 0 : Marshal.GetLastPInvokeError(), "sigfillset");
+                // sigfillset leaves out glibc's two internal signals (32, 33), and posix_spawn then
+                // sets them to SIG_IGN in the child, which would outlive the exec: reset them too
+                // (bits 31 and 32 of the first word of the kernel's signal set).
+                Marshal.WriteInt64(defaults, Marshal.ReadInt64(defaults) | (1L << 31) | (1L << 32));
                 Check(posix_spawnattr_setsigmask(attr, mask), "posix_spawnattr_setsigmask");
                 Check(posix_spawnattr_setsigdefault(attr, defaults), "posix_spawnattr_setsigdefault");
                 Check(posix_spawnattr_setflags(attr, PosixSpawnSetSid | PosixSpawnSetSigDef | PosixSpawnSetSigMask), "posix_spawnattr_setflags");

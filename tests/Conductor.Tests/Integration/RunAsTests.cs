@@ -55,6 +55,28 @@ public sealed class RunAsTests(RunAsClusterFixture cluster) : IClassFixture<RunA
     }
 
     [Fact]
+    public async Task Job_CannotRegainPrivileges_AndStartsWithDefaultSignalsInItsOwnSession()
+    {
+        // What the job's programs inherit (grep reads its own status): no_new_privs (a setuid binary
+        // cannot make it root again), no blocked or ignored signal left over from the worker's
+        // runtime (which ignores SIGPIPE); and the job's shell leads a session of its own.
+        var id = await Client.SubmitAsync(
+            "grep -E '^(NoNewPrivs|SigBlk|SigIgn):' /proc/self/status | tr -s '\\t' ' '\n" +
+            "read -r s </proc/$$/stat; set -- ${s##*) }; echo \"self $$ pgrp $3 session $4\"\n");
+
+        var job = await Client.WaitForFinishAsync(id);
+
+        ConductorClient.State(job).Should().Be("COMPLETED", cluster.Worker!.Output);
+        var lines = Stdout(job).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (TestsRunAsRoot) lines.Should().Contain("NoNewPrivs: 1");
+        lines.Should().Contain("SigBlk: 0000000000000000");
+        lines.Should().Contain("SigIgn: 0000000000000000", "SIGPIPE and the rest start at their defaults");
+        var self = lines.Single(l => l.StartsWith("self ", StringComparison.Ordinal)).Split(' ');
+        self[3].Should().Be(self[1], "the job leads its own process group");
+        self[5].Should().Be(self[1], "and its own session");
+    }
+
+    [Fact]
     public async Task JobDirectory_AndOutputFiles_BelongToTheJobUser()
     {
         if (!TestsRunAsRoot) return;
