@@ -26,6 +26,7 @@ public sealed class Dispatcher(
         _ = node.HeartbeatLoopAsync(ct);
         var backoff = TimeSpan.Zero;
         var checkCancels = true;
+        var sinceSweep = System.Diagnostics.Stopwatch.StartNew();
         while (!ct.IsCancellationRequested)
         {
             if (node.Fenced)
@@ -38,7 +39,11 @@ public sealed class Dispatcher(
             {
                 if (node.MarkedDown) await RejoinAsync(ct);
                 if (checkCancels || wakeUps.TakeCancelHint()) await ApplyCancelsAsync(ct);
-                if (checkCancels) await FailNeverSatisfiedAsync(ct); // a sweep on poll ticks, off the per-job path
+                if (checkCancels)
+                {
+                    await FailNeverSatisfiedAsync(ct); // a sweep on poll ticks, off the per-job path
+                    sinceSweep.Restart();
+                }
                 var claimedAll = await ClaimAsync(ct);
                 backoff = TimeSpan.Zero;
                 if (claimedAll) continue; // the batch was full: there may be more that fits
@@ -51,7 +56,8 @@ public sealed class Dispatcher(
             }
             var interval = TimeSpan.FromSeconds(redis.IsConnected ? options.Value.RedisPollIntervalSeconds : options.Value.PollIntervalSeconds);
             var woken = await wakeUps.WaitAsync(interval, ct).ConfigureAwait(false);
-            checkCancels = !woken || !redis.IsConnected;
+            // Poll-tick work also runs when wake-ups never let the wait time out (a busy cluster).
+            checkCancels = !woken || !redis.IsConnected || sinceSweep.Elapsed >= interval;
         }
     }
 
