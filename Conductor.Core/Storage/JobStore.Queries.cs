@@ -27,7 +27,7 @@ public sealed partial class JobStore
     /// <summary>
     /// A job as <c>GET /jobs/query</c> shows it, in one round trip: the columns of the view (not
     /// the script or the environment, which may be large) and the cores of its latest allocation
-    /// (<c>ix_allocations_job</c>). Prepared, so a pooled connection plans it once.
+    /// (<c>ix_allocations_job</c>).
     /// </summary>
     public async Task<JobStatus?> GetStatusAsync(long id, CancellationToken ct)
     {
@@ -41,7 +41,6 @@ public sealed partial class JobStore
             """;
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var cmd = conn.Command(sql, P("id", NpgsqlDbType.Bigint, id));
-        await cmd.PrepareAsync(ct);
         await using var r = await cmd.ExecuteReaderAsync(CommandBehavior.SingleRow, ct);
         if (!await r.ReadAsync(ct)) return null;
         var job = new Job

@@ -45,8 +45,7 @@ public sealed partial class JobStore
     /// <remarks>
     /// No explicit transaction: the insert of jobs, edges and events is one statement, atomic by
     /// itself, and sequence values are never rolled back anyway. That saves the hot single-submit
-    /// path a round trip (BEGIN/COMMIT) per request. Both statements are prepared: the server
-    /// keeps them per pooled connection, so the big insert is parsed and planned once, not per call.
+    /// path a round trip (BEGIN/COMMIT) per request.
     /// </remarks>
     internal async Task<long[]> InsertAsync(IReadOnlyList<JobSpec> specs, CancellationToken ct)
     {
@@ -59,7 +58,6 @@ public sealed partial class JobStore
     {
         var ids = await ReserveIdsAsync(conn, specs.Count, ct);
         await using var cmd = conn.Command(InsertSql, InsertParameters(ids, specs, UtcNow));
-        await cmd.PrepareAsync(ct);
         var inserted = (long)(await cmd.ExecuteScalarAsync(ct))!;
         if (inserted != specs.Count) throw new InvalidOperationException($"Inserted {inserted} of {specs.Count} jobs.");
         return ids;
@@ -70,7 +68,6 @@ public sealed partial class JobStore
         await using var cmd = conn.Command(
             "SELECT nextval(pg_get_serial_sequence('jobs', 'id')) FROM generate_series(1, @n)",
             P("n", NpgsqlDbType.Integer, count));
-        await cmd.PrepareAsync(ct);
         var ids = new List<long>(count);
         await using (var r = await cmd.ExecuteReaderAsync(ct))
             while (await r.ReadAsync(ct)) ids.Add(r.GetInt64(0));

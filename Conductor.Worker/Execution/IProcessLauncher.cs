@@ -70,7 +70,8 @@ public sealed class SpawnerLauncher(IProcessProbe probe, ILogger<SpawnerLauncher
         var key = user?.Uid ?? -1;
         lock (_gate)
         {
-            if (_spawners.TryGetValue(key, out var existing) && !(existing.IsCompleted && (!existing.IsCompletedSuccessfully || !existing.Result.IsAlive)))
+            // Reuse one that is starting or running; replace one that failed to start or has died.
+            if (_spawners.TryGetValue(key, out var existing) && (!existing.IsCompleted || existing is { IsCompletedSuccessfully: true, Result.IsAlive: true }))
                 return existing;
             var started = SpawnerClient.StartAsync(user, probe, log, CancellationToken.None);
             _spawners[key] = started;

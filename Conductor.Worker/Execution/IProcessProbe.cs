@@ -34,14 +34,18 @@ public sealed class ProcProcessProbe : IProcessProbe
         return ParseStartTicks(stat);
     }
 
-    /// <summary>Field 22 of /proc/&lt;pid&gt;/stat; the command name (field 2) may hold spaces and ')'.</summary>
-    public static long? ParseStartTicks(string stat)
+    /// <summary>
+    /// Field 22 of /proc/&lt;pid&gt;/stat; the command name (field 2) may hold spaces and ')'. A
+    /// zombie has exited, so it counts as gone unless <paramref name="zombies"/> asks for its
+    /// start time anyway (its parent, which has not reaped it yet, still knows it by it).
+    /// </summary>
+    public static long? ParseStartTicks(string stat, bool zombies = false)
     {
         var close = stat.LastIndexOf(')');
         if (close < 0) return null;
         var fields = stat[(close + 2)..].Split(' ');
-        // fields[0] is field 3 (state); field 22 is fields[19]. A zombie has exited: not alive.
-        if (fields.Length < 20 || fields[0] == "Z") return null;
+        // fields[0] is field 3 (state); field 22 is fields[19].
+        if (fields.Length < 20 || (fields[0] == "Z" && !zombies)) return null;
         return long.TryParse(fields[19], out var ticks) ? ticks : null;
     }
 }

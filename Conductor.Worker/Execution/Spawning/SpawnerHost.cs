@@ -162,16 +162,14 @@ public static class SpawnerHost
             }
         }
 
-        /// <summary>Field 22 of /proc/PID/stat, read while the child cannot have been reaped yet (it may be a zombie).</summary>
+        /// <summary>The child's start time, read while it cannot have been reaped yet (it may be a zombie); 0 if unknown.</summary>
         private static long StartTicks(int pid)
         {
             try
             {
-                var stat = File.ReadAllText($"/proc/{pid}/stat");
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                return long.Parse(fields[19], CultureInfo.InvariantCulture);
+                return ProcProcessProbe.ParseStartTicks(File.ReadAllText($"/proc/{pid}/stat"), zombies: true) ?? 0;
             }
-            catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException)
+            catch (IOException)
             {
                 return 0; // unknown: recovery then cannot confirm it is the same process
             }
