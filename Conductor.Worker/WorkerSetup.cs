@@ -30,6 +30,7 @@ public static class WorkerSetup
         services.AddSingleton<NodeAgent>();
         services.AddSingleton<WakeUps>();
         services.AddSingleton<RunningJobs>();
+        services.AddSingleton<NodeClaims>();
         services.AddSingleton<JobSupervisor>();
         services.AddSingleton<StartupRecovery>();
         services.AddSingleton(sp => new RedisListener(

@@ -1,3 +1,4 @@
+using Conductor.Core.Jobs;
 using Conductor.Core.Scheduling;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -7,7 +8,7 @@ using static Conductor.Core.Storage.Sql;
 namespace Conductor.Core.Storage;
 
 /// <summary>A job this node's worker now owns for one attempt, with the cores it is pinned to.</summary>
-public sealed record ClaimedJob(Jobs.Job Job, int[] CpuIds);
+public sealed record ClaimedJob(Job Job, int[] CpuIds);
 
 /// <summary>The claiming node as its worker registered it; the instance id is the fencing token.</summary>
 public sealed record NodeClaim(string Name, Guid InstanceId, string Partition, int[] CoreIds, long MemoryMb);
@@ -20,38 +21,75 @@ public sealed partial class JobStore
     /// worker instance), reads its active allocations and locks candidate jobs with SKIP LOCKED
     /// (other nodes claim concurrently); array %N limits are applied under their advisory locks;
     /// the plan (<see cref="CorePlanner"/>, with backfill) is made in memory; (2) one statement
-    /// moves the planned jobs to RUNNING with their events and allocations; (3) commit. Nothing
-    /// is spawned here: a crash after the commit leaves RUNNING jobs without a pid, which
-    /// recovery requeues.
+    /// moves the planned jobs to RUNNING with their events and allocations and returns their rows;
+    /// (3) commit. Nothing is spawned here: a crash after the commit leaves RUNNING jobs without a
+    /// pid, which recovery requeues.
     /// </summary>
     public async Task<IReadOnlyList<ClaimedJob>> ClaimAsync(NodeClaim node, int batch, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var (owned, view, locked) = await ReadClaimStateAsync(conn, node, batch, ct);
-        if (!owned || view.BusyCores.Count >= node.CoreIds.Length || locked.Count == 0) return [];
-        var queue = await WithinArrayLimitsAsync(conn, locked, ct);
-        var plan = CorePlanner.Plan(view, queue, UtcNow);
-        if (plan.Count == 0) return [];
-        var claimed = await MoveToRunningAsync(conn, node.Name, plan, ct);
+        var claimed = await ClaimOnAsync(conn, node, batch, [], ct);
         await tx.CommitAsync(ct);
-        return await LoadClaimedAsync(claimed, plan, ct);
+        return claimed.Claimed;
     }
 
-    private static async Task<(bool Owned, NodeView View, List<ArrayCandidate> Queue)> ReadClaimStateAsync(
-        NpgsqlConnection conn, NodeClaim node, int batch, CancellationToken ct)
+    /// <summary>
+    /// Ends a job's attempt and, in the same transaction, claims what fits on the cores that frees
+    /// (see <see cref="ClaimAsync"/>): one commit instead of two between one job on a core and the
+    /// next. The finish is <see cref="FinishAsync"/>'s, written after the node row is locked (the
+    /// order the reaper takes them in too), and written whether or not the claim finds the node
+    /// still ours. <paramref name="spawn"/>: the pid record of a job that ended before it was
+    /// recorded, written first.
+    /// </summary>
+    public async Task<(JobState? Moved, IReadOnlyList<ClaimedJob> Claimed)> FinishAndClaimAsync(
+        Transition finish, SpawnRecord? spawn, NodeClaim node, int batch, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var writes = new List<NpgsqlBatchCommand>();
+        if (spawn is not null) writes.Add(RecordSpawnCommand(finish.JobId, finish.Attempt ?? 0, spawn));
+        var steps = FinishSteps(finish);
+        writes.AddRange(steps.Select(t => TransitionCommand([t])));
+        var result = await ClaimOnAsync(conn, node, batch, writes, ct);
+        await tx.CommitAsync(ct);
+        // Each step's statement returns the id it moved; at most one of them can.
+        var moved = result.Moved.Skip(writes.Count - steps.Count).Zip(steps).Where(x => x.First > 0).Select(x => (JobState?)x.Second.To).FirstOrDefault();
+        return (moved, result.Claimed);
+    }
+
+    /// <summary>
+    /// The claim within the caller's transaction. <paramref name="writes"/> run first in the same
+    /// batch, right after the node row is locked; each must return rows (RETURNING), whose
+    /// counts come back in Moved.
+    /// </summary>
+    private async Task<(List<int> Moved, IReadOnlyList<ClaimedJob> Claimed)> ClaimOnAsync(
+        NpgsqlConnection conn, NodeClaim node, int batch, List<NpgsqlBatchCommand> writes, CancellationToken ct)
+    {
+        var (owned, moved, view, locked) = await ReadClaimStateAsync(conn, node, batch, writes, ct);
+        if (!owned || batch <= 0 || view.BusyCores.Count >= node.CoreIds.Length || locked.Count == 0) return (moved, []);
+        var queue = await WithinArrayLimitsAsync(conn, locked, ct);
+        var plan = CorePlanner.Plan(view, queue, UtcNow);
+        if (plan.Count == 0) return (moved, []);
+        return (moved, await MoveToRunningAsync(conn, node.Name, plan, ct));
+    }
+
+    private static async Task<(bool Owned, List<int> Moved, NodeView View, List<ArrayCandidate> Queue)> ReadClaimStateAsync(
+        NpgsqlConnection conn, NodeClaim node, int batch, List<NpgsqlBatchCommand> writes, CancellationToken ct)
     {
         await using var cmd = new NpgsqlBatch(conn);
         cmd.BatchCommands.Add(Batched(
             "SELECT 1 FROM nodes WHERE name = @n AND instance_id = @i AND state = 'Up' FOR UPDATE",
             P("n", NpgsqlDbType.Varchar, node.Name), P("i", NpgsqlDbType.Uuid, node.InstanceId)));
-        cmd.BatchCommands.Add(Batched("""
+        foreach (var write in writes) cmd.BatchCommands.Add(write);
+        var claiming = batch > 0;
+        if (claiming) cmd.BatchCommands.Add(Batched("""
             SELECT a.cpu_ids, a.memory_mb, j.exclusive, j.start_time + make_interval(secs => j.time_limit_seconds)
             FROM allocations a JOIN jobs j ON j.id = a.job_id WHERE a.node = @n AND a.released_at IS NULL
             """, P("n", NpgsqlDbType.Varchar, node.Name)));
         // Jobs still waiting for a dependency or their begin time are not candidates at all, so
         // they neither start nor hold back the jobs behind them.
-        cmd.BatchCommands.Add(Batched($"""
+        if (claiming) cmd.BatchCommands.Add(Batched($"""
             SELECT id, cpus, memory_mb, exclusive, time_limit_seconds, array_job_id, array_max_running FROM jobs
             WHERE state = 'PENDING' AND partition = @p AND eligible_time <= now()
               AND cpus <= @c AND memory_mb <= @m
@@ -65,11 +103,21 @@ public sealed partial class JobStore
             P("m", NpgsqlDbType.Bigint, node.MemoryMb), P("l", NpgsqlDbType.Integer, batch)));
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var owned = await r.ReadAsync(ct); // no row: another instance owns this node, or it is DOWN
-        await r.NextResultAsync(ct);
+        var moved = new List<int>(writes.Count);
+        foreach (var _ in writes)
+        {
+            await r.NextResultAsync(ct);
+            var rows = 0;
+            while (await r.ReadAsync(ct)) rows++;
+            moved.Add(rows);
+        }
         var busy = new HashSet<int>();
         var running = new List<RunningSlot>();
         long memory = 0;
         var exclusive = false;
+        var queue = new List<ArrayCandidate>();
+        if (!claiming) return (owned, moved, new NodeView(node.CoreIds, node.MemoryMb, busy, memory, exclusive, running), queue);
+        await r.NextResultAsync(ct);
         while (await r.ReadAsync(ct))
         {
             var cores = r.GetFieldValue<int[]>(0);
@@ -79,15 +127,14 @@ public sealed partial class JobStore
             running.Add(new RunningSlot(cores.Length, r.IsDBNull(3) ? null : r.GetDateTime(3)));
         }
         await r.NextResultAsync(ct);
-        var queue = new List<ArrayCandidate>();
         while (await r.ReadAsync(ct))
             queue.Add(new ArrayCandidate(
                 new Candidate(r.GetInt64(0), r.GetInt32(1), r.GetInt64(2), r.GetBoolean(3), r.IsDBNull(4) ? null : r.GetInt32(4)),
                 r.IsDBNull(5) ? null : r.GetInt64(5), r.IsDBNull(6) ? null : r.GetInt32(6)));
-        return (owned, new NodeView(node.CoreIds, node.MemoryMb, busy, memory, exclusive, running), queue);
+        return (owned, moved, new NodeView(node.CoreIds, node.MemoryMb, busy, memory, exclusive, running), queue);
     }
 
-    private static async Task<List<long>> MoveToRunningAsync(NpgsqlConnection conn, string node, IReadOnlyList<Placement> plan, CancellationToken ct)
+    private static async Task<List<ClaimedJob>> MoveToRunningAsync(NpgsqlConnection conn, string node, IReadOnlyList<Placement> plan, CancellationToken ct)
     {
         // cpu id arrays travel as text ('{0,1}') because unnest cannot take a ragged int[][].
         // Times are clock_timestamp(), not now(): now() is when the claim transaction began, which
@@ -99,14 +146,14 @@ public sealed partial class JobStore
                 UPDATE jobs j SET state = 'RUNNING', reason = 'None', node = @n, start_time = clock_timestamp(),
                     attempt = j.attempt + 1, pid = NULL, process_start_ticks = NULL, boot_id = NULL, exit_code = NULL
                 FROM picked p WHERE j.id = p.id AND j.state = 'PENDING'
-                RETURNING j.id, j.attempt, p.cores, p.mem),
+                RETURNING j.*, p.cores, p.mem),
             ev AS (
                 INSERT INTO job_events (job_id, from_state, to_state, reason, at, node)
                 SELECT id, 'PENDING', 'RUNNING', 'Claimed', clock_timestamp(), @n FROM moved),
             alloc AS (
                 INSERT INTO allocations (job_id, attempt, node, cpus, cpu_ids, memory_mb, created_at)
                 SELECT id, attempt, @n, cardinality(cores::int[]), cores::int[], mem, now() FROM moved)
-            SELECT id FROM moved
+            SELECT * FROM moved
             """;
         await using var cmd = conn.Command(sql,
             P("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint, plan.Select(p => p.JobId).ToArray()),
@@ -114,15 +161,13 @@ public sealed partial class JobStore
             P("mem", NpgsqlDbType.Array | NpgsqlDbType.Bigint, plan.Select(p => p.MemoryMb).ToArray()),
             P("n", NpgsqlDbType.Varchar, node));
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        var ids = new List<long>();
-        while (await r.ReadAsync(ct)) ids.Add(r.GetInt64(0));
-        return ids;
-    }
-
-    private async Task<IReadOnlyList<ClaimedJob>> LoadClaimedAsync(List<long> ids, IReadOnlyList<Placement> plan, CancellationToken ct)
-    {
-        await using var ctx = await ContextAsync(ct);
-        var jobs = await ctx.Jobs.AsNoTracking().Where(j => ids.Contains(j.Id)).ToDictionaryAsync(j => j.Id, ct);
+        var ordinals = JobRows.Ordinals(r);
+        var jobs = new Dictionary<long, Job>();
+        while (await r.ReadAsync(ct))
+        {
+            var job = JobRows.Read(r, ordinals);
+            jobs[job.Id] = job;
+        }
         return plan.Where(p => jobs.ContainsKey(p.JobId)).Select(p => new ClaimedJob(jobs[p.JobId], p.CpuIds)).ToList();
     }
 }

@@ -13,9 +13,16 @@ public sealed partial class JobStore
     /// <returns>The state the job moved to, or null when someone else moved it first.</returns>
     public async Task<JobState?> FinishAsync(Transition t, CancellationToken ct)
     {
-        if (t is { From: JobState.Running, To: JobState.Failed }
-            && await TransitionAsync(t with { To = JobState.Pending, Retry = true }, ct))
-            return JobState.Pending;
-        return await TransitionAsync(t, ct) ? t.To : null;
+        foreach (var step in FinishSteps(t))
+            if (await TransitionAsync(step, ct)) return step.To;
+        return null;
     }
+
+    /// <summary>
+    /// The compare-and-set writes of a finish, in order; at most one can move the job, since each
+    /// requires RUNNING and the first one that moves it leaves it otherwise. Run back to back
+    /// they are what <see cref="FinishAsync"/> does, so they can also go in one batch.
+    /// </summary>
+    private static IReadOnlyList<Transition> FinishSteps(Transition t) =>
+        t is { From: JobState.Running, To: JobState.Failed } ? [t with { To = JobState.Pending, Retry = true }, t] : [t];
 }

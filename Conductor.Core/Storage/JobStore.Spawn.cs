@@ -1,3 +1,4 @@
+using Npgsql;
 using NpgsqlTypes;
 using static Conductor.Core.Storage.Sql;
 
@@ -15,17 +16,23 @@ public sealed partial class JobStore
     /// </summary>
     public async Task<bool> RecordSpawnAsync(long jobId, int attempt, SpawnRecord spawn, CancellationToken ct)
     {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var batch = new NpgsqlBatch(conn) { BatchCommands = { RecordSpawnCommand(jobId, attempt, spawn) } };
+        return await batch.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    private static NpgsqlBatchCommand RecordSpawnCommand(long jobId, int attempt, SpawnRecord spawn)
+    {
         const string sql = """
             UPDATE jobs SET pid = @pid, process_start_ticks = @ticks, boot_id = @boot,
                 work_dir = @wd, stdout_path = @out, stderr_path = @err
             WHERE id = @id AND attempt = @attempt AND state = 'RUNNING'
+            RETURNING id
             """;
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var cmd = conn.Command(sql,
+        return Batched(sql,
             P("pid", NpgsqlDbType.Integer, spawn.Pid), P("ticks", NpgsqlDbType.Bigint, spawn.StartTicks),
             P("boot", NpgsqlDbType.Text, spawn.BootId), P("wd", NpgsqlDbType.Text, spawn.WorkDir),
             P("out", NpgsqlDbType.Text, spawn.StdoutPath), P("err", NpgsqlDbType.Text, spawn.StderrPath),
             P("id", NpgsqlDbType.Bigint, jobId), P("attempt", NpgsqlDbType.Integer, attempt));
-        return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
 }

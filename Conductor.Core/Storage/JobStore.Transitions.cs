@@ -1,4 +1,5 @@
 using Conductor.Core.Jobs;
+using Npgsql;
 using NpgsqlTypes;
 using static Conductor.Core.Storage.Sql;
 
@@ -20,6 +21,17 @@ public sealed partial class JobStore
     /// once). Each row moves only from its own expected state (and attempt); returns the ids moved.
     /// </summary>
     public async Task<IReadOnlyList<long>> TransitionManyAsync(IReadOnlyList<Transition> transitions, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var batch = new NpgsqlBatch(conn) { BatchCommands = { TransitionCommand(transitions) } };
+        await using var r = await batch.ExecuteReaderAsync(ct);
+        var moved = new List<long>(transitions.Count);
+        while (await r.ReadAsync(ct)) moved.Add(r.GetInt64(0));
+        return moved;
+    }
+
+    /// <summary>The statement behind <see cref="TransitionManyAsync"/>; it returns the id of each job it moved.</summary>
+    private static NpgsqlBatchCommand TransitionCommand(IReadOnlyList<Transition> transitions)
     {
         foreach (var t in transitions) JobTransitions.EnsureAllowed(t.From, t.To);
         const string sql = $"""
@@ -50,8 +62,7 @@ public sealed partial class JobStore
                 WHERE released_at IS NULL AND job_id IN (SELECT id FROM moved WHERE from_state = 'RUNNING'))
             SELECT id FROM moved
             """;
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var cmd = conn.Command(sql,
+        return Batched(sql,
             P("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint, transitions.Select(t => t.JobId).ToArray()),
             P("froms", NpgsqlDbType.Array | NpgsqlDbType.Varchar, transitions.Select(t => t.From.ToWire()).ToArray()),
             P("tos", NpgsqlDbType.Array | NpgsqlDbType.Varchar, transitions.Select(t => t.To.ToWire()).ToArray()),
@@ -61,10 +72,6 @@ public sealed partial class JobStore
             P("attempts", NpgsqlDbType.Array | NpgsqlDbType.Integer, transitions.Select(t => t.Attempt).ToArray()),
             P("nodes", NpgsqlDbType.Array | NpgsqlDbType.Varchar, transitions.Select(t => t.Node).ToArray()),
             P("retries", NpgsqlDbType.Array | NpgsqlDbType.Boolean, transitions.Select(t => t.Retry && t.To == JobState.Pending).ToArray()));
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        var moved = new List<long>(transitions.Count);
-        while (await r.ReadAsync(ct)) moved.Add(r.GetInt64(0));
-        return moved;
     }
 
     /// <summary>

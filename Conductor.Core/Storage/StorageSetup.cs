@@ -27,6 +27,11 @@ public static class StorageSetup
         // job: let Npgsql prepare them on each connection, so PostgreSQL plans each once instead
         // of on every execution. An explicit setting in the connection string wins.
         if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 64;
+        // Our sessions carry no state to reset: locks are transaction-scoped (pg_advisory_xact_lock),
+        // settings are SET LOCAL, and there are no LISTENs or temporary tables. Without this, every
+        // connection handed back to the pool makes the next statement carry seven more (DISCARD ...,
+        // RESET ALL, UNLISTEN *, pg_advisory_unlock_all()) — four times per job on the worker.
+        builder.NoResetOnClose = true;
         cs = builder.ConnectionString;
         var dataSource = NpgsqlDataSource.Create(cs);
         services.AddSingleton(dataSource);

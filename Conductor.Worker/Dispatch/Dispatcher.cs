@@ -14,7 +14,8 @@ namespace Conductor.Worker.Dispatch;
 /// </summary>
 public sealed class Dispatcher(
     IDbContextFactory<ConductorDbContext> contexts, JobStore store, NodeAgent node, StartupRecovery recovery,
-    JobSupervisor supervisor, RunningJobs running, WakeUps wakeUps, RedisListener redis, StoreRetry retry, SpawnerLauncher launcher, RunAsPolicy runAs,
+    JobSupervisor supervisor, RunningJobs running, NodeClaims claims, WakeUps wakeUps, RedisListener redis, StoreRetry retry, SpawnerLauncher launcher,
+    RunAsPolicy runAs,
     IHostApplicationLifetime lifetime, IOptions<WorkerOptions> options, ILogger<Dispatcher> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken ct)
@@ -23,6 +24,7 @@ public sealed class Dispatcher(
         await retry.RunAsync("wait for the database schema", WaitForSchemaAsync);
         await retry.RunAsync("register the node", async c => { await node.RegisterAsync(c); return true; });
         await recovery.RecoverAsync(node.Name, ct);
+        claims.Open(claim => Start(claim, ct), ct);
         _ = node.HeartbeatLoopAsync(ct);
         var backoff = TimeSpan.Zero;
         var checkCancels = true;
@@ -44,7 +46,7 @@ public sealed class Dispatcher(
                     await FailNeverSatisfiedAsync(ct); // a sweep on poll ticks, off the per-job path
                     sinceSweep.Restart();
                 }
-                var claimedAll = await ClaimAsync(ct);
+                var claimedAll = await claims.ClaimAsync(ct);
                 backoff = TimeSpan.Zero;
                 if (claimedAll) continue; // the batch was full: there may be more that fits
             }
@@ -77,23 +79,10 @@ public sealed class Dispatcher(
         await launcher.WarmUpAsync(user, ct);
     }
 
-    private const int ClaimWindowPerFreeCore = 4;
-
-    /// <returns>true when a full batch was claimed (claim again at once).</returns>
-    private async Task<bool> ClaimAsync(CancellationToken ct)
+    private void Start(ClaimedJob claim, CancellationToken ct)
     {
-        if (node.Fenced || running.HeldCores >= node.Cpus) return false;
-        // Candidates are locked (FOR UPDATE SKIP LOCKED) while the plan is made, and each row lock
-        // is a write: look at a few candidates per free core (enough for the planner to reserve
-        // the queue head and backfill behind it), not a fixed 32 when one core is free.
-        var batch = Math.Min(options.Value.ClaimBatch, (node.Cpus - running.HeldCores) * ClaimWindowPerFreeCore);
-        var claimed = await store.ClaimAsync(node.Claim, batch, ct);
-        foreach (var claim in claimed)
-        {
-            var run = running.Add(claim.Job.Id, claim.Job.Attempt, claim.CpuIds.Length);
-            _ = running.Track(run, Task.Run(() => supervisor.RunClaimedAsync(claim, run, ct), CancellationToken.None));
-        }
-        return claimed.Count == batch;
+        var run = running.Add(claim.Job.Id, claim.Job.Attempt, claim.CpuIds.Length);
+        _ = running.Track(run, Task.Run(() => supervisor.RunClaimedAsync(claim, run, ct), CancellationToken.None));
     }
 
     /// <summary>
@@ -103,10 +92,12 @@ public sealed class Dispatcher(
     /// </summary>
     private async Task RejoinAsync(CancellationToken ct)
     {
+        claims.Close();
         var tasks = running.KillAll();
         await Task.WhenAny(Task.WhenAll(tasks), Task.Delay(TimeSpan.FromSeconds(options.Value.GraceSeconds + 5), ct));
         await node.RegisterAsync(ct);
         await recovery.RecoverAsync(node.Name, ct);
+        claims.Open(claim => Start(claim, ct), ct);
     }
 
     /// <summary>Jobs whose dependency failed must end rather than wait forever; any worker may do it.</summary>

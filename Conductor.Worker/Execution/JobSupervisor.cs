@@ -22,7 +22,7 @@ namespace Conductor.Worker.Execution;
 /// spawned at most once per attempt.
 /// </summary>
 public sealed class JobSupervisor(
-    JobStore store, IProcessLauncher launcher, IProcessProbe probe, MemoryCgroups cgroups, StoreRetry retry, RunAsPolicy runAs,
+    JobStore store, NodeClaims claims, IProcessLauncher launcher, IProcessProbe probe, MemoryCgroups cgroups, StoreRetry retry, RunAsPolicy runAs,
     IOptions<WorkerOptions> options, ILogger<JobSupervisor> log)
 {
     private WorkerOptions Options => options.Value;
@@ -51,10 +51,22 @@ public sealed class JobSupervisor(
             return;
         }
         CrashPoints.Hit(CrashPoints.AfterSpawn);
-        if (!await RecordSpawnAsync(job, run, files, process, claim.CpuIds)) return;
-        CrashPoints.Hit(CrashPoints.AfterRecord);
-        await SuperviseAsync(job, run, files, process.Pid, () => process.Exited);
+        log.LogInformation("Job {JobId} started on {Node} as pid {Pid} pinned to cores {CpuIds}", job.Id, Options.NodeName, process.Pid, string.Join(',', claim.CpuIds));
+        var record = new SpawnRecord(process.Pid, process.StartTicks, probe.BootId, files.WorkDir, files.StdoutPath, files.StderrPath);
+        // A job that ends within moments has its pid written with its outcome, in the finish's
+        // transaction: one write fewer per short job. Until then the pid file the spawner wrote
+        // before answering is what recovery goes by, as in crash window #2.
+        if (await Task.WhenAny(process.Exited, Task.Delay(RecordDelay)) != process.Exited)
+        {
+            if (!await RecordSpawnAsync(job, run, record)) return;
+            record = null;
+            CrashPoints.Hit(CrashPoints.AfterRecord);
+        }
+        await SuperviseAsync(job, run, files, process.Pid, () => process.Exited, record);
     }
+
+    /// <summary>How long a spawned job may run before its pid is written on its own.</summary>
+    internal static readonly TimeSpan RecordDelay = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Re-checks the paths, prepares the files for the job's user, and starts the job's shell.</summary>
     private async Task<LaunchedProcess> SpawnAsync(Job job, int attempt, JobFiles files, int[] cpuIds, CancellationToken stopping)
@@ -79,23 +91,18 @@ public sealed class JobSupervisor(
     public Task WatchAdoptedAsync(Job job, RunningJob run, int pid, long startTicks, string bootId) =>
         SuperviseAsync(job, run, new JobFiles(Options.DataDir, job), pid, () => WaitGoneAsync(pid, startTicks, bootId));
 
-    private async Task<bool> RecordSpawnAsync(Job job, RunningJob run, JobFiles files, LaunchedProcess process, int[] cpuIds)
+    private async Task<bool> RecordSpawnAsync(Job job, RunningJob run, SpawnRecord record)
     {
-        var pid = process.Pid;
-        var record = new SpawnRecord(pid, process.StartTicks, probe.BootId, files.WorkDir, files.StdoutPath, files.StderrPath);
+        var pid = record.Pid;
         var kept = await retry.RunAsync($"record pid of job {job.Id}", ct => store.RecordSpawnAsync(job.Id, run.Attempt, record, ct));
-        if (kept)
-        {
-            log.LogInformation("Job {JobId} started on {Node} as pid {Pid} pinned to cores {CpuIds}", job.Id, Options.NodeName, pid, string.Join(',', cpuIds));
-            return true;
-        }
+        if (kept) return true;
         // The job was taken from us meanwhile (e.g. failed as NodeFail by a peer): it must not run.
         log.LogWarning("Job {JobId} is no longer ours; killing the process group {Pid} we just started", job.Id, pid);
         ProcessGroups.Kill(pid);
         return false;
     }
 
-    private async Task SuperviseAsync(Job job, RunningJob run, JobFiles files, int pid, Func<Task<int?>> waitExit)
+    private async Task SuperviseAsync(Job job, RunningJob run, JobFiles files, int pid, Func<Task<int?>> waitExit, SpawnRecord? unrecorded = null)
     {
         var exited = waitExit();
         var cause = await WaitForEndAsync(job, run, exited);
@@ -107,7 +114,7 @@ public sealed class JobSupervisor(
         if (cause == StopCause.None && cgroups.OomKilled(job.Id, run.Attempt)) cause = StopCause.OutOfMemory;
         cgroups.Remove(job.Id, run.Attempt);
         var (state, reason, msg) = Outcome(cause, code, job);
-        await FinishAsync(job, run, state, reason, code, msg);
+        await FinishAsync(job, run, state, reason, code, msg, unrecorded);
         CrashPoints.Hit(CrashPoints.AfterFinish);
     }
 
@@ -149,12 +156,16 @@ public sealed class JobSupervisor(
         _ => (JobState.Failed, JobReason.NonZeroExitCode, "The job's process ended without an exit status (killed from outside?)."),
     };
 
-    /// <summary>Writes the outcome; a failing store is retried until it answers, never dropped.</summary>
-    private async Task FinishAsync(Job job, RunningJob run, JobState to, string reason, int? code, string? msg)
+    /// <summary>
+    /// Writes the outcome (with the pid record, when the job ended before that was written) and
+    /// claims for the freed cores in the same transaction; a failing store is retried until it
+    /// answers, never dropped.
+    /// </summary>
+    private async Task FinishAsync(Job job, RunningJob run, JobState to, string reason, int? code, string? msg, SpawnRecord? unrecorded = null)
     {
-        // FinishAsync turns a failure into a retry (back to PENDING) when the job asked for one.
-        var moved = await retry.RunAsync($"finish job {job.Id}", ct => store.FinishAsync(
-            new Transition(job.Id, JobState.Running, to, reason) { ExitCode = code, ErrorMsg = msg, Attempt = run.Attempt, Node = Options.NodeName }, ct));
+        // The finish turns a failure into a retry (back to PENDING) when the job asked for one.
+        var finish = new Transition(job.Id, JobState.Running, to, reason) { ExitCode = code, ErrorMsg = msg, Attempt = run.Attempt, Node = Options.NodeName };
+        var moved = await retry.RunAsync($"finish job {job.Id}", ct => claims.FinishAsync(finish, unrecorded, run.Cores, ct));
         if (moved is { } state)
             log.LogInformation("Job {JobId} {From} -> {To} ({Reason}) on {Node}, exit code {ExitCode}", job.Id, "RUNNING", state.ToWire(), reason, Options.NodeName, code);
         else

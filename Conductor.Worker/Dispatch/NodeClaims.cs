@@ -1,0 +1,70 @@
+using Conductor.Core.Jobs;
+using Conductor.Core.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Conductor.Worker.Dispatch;
+
+/// <summary>
+/// The node's claims, made from two places: the dispatcher's loop (woken by a submit, or polling)
+/// and the end of each job, whose finish claims for the cores it frees in the same transaction,
+/// so that one job follows another on a core after one commit, not two. Nothing is claimed until
+/// the dispatcher opens the claims (after recovery), nor once the node is fenced, marked down or
+/// stopping. The database decides which cores are free; the counts here only size the window.
+/// </summary>
+public sealed class NodeClaims(JobStore store, NodeAgent node, RunningJobs running, IOptions<WorkerOptions> options)
+{
+    /// <summary>
+    /// Candidates are locked (FOR UPDATE SKIP LOCKED) while the plan is made, and each row lock is
+    /// a write: look at a few candidates per free core (enough for the planner to reserve the
+    /// queue head and backfill behind it), not a fixed 32 when one core is free.
+    /// </summary>
+    private const int WindowPerFreeCore = 4;
+
+    private volatile Action<ClaimedJob>? _start;
+    private CancellationToken _stopping = new(canceled: true);
+
+    /// <summary>From now on claim, and hand each claimed job to <paramref name="start"/>.</summary>
+    public void Open(Action<ClaimedJob> start, CancellationToken stopping)
+    {
+        _stopping = stopping;
+        _start = start;
+    }
+
+    /// <summary>Claim nothing until opened again (the node rejoins and recovers).</summary>
+    public void Close() => _start = null;
+
+    private bool Open_ => _start is not null && !_stopping.IsCancellationRequested && !node.Fenced && !node.MarkedDown;
+
+    private int Window(int freeCores) => Math.Min(options.Value.ClaimBatch, freeCores * WindowPerFreeCore);
+
+    /// <returns>true when a full window was claimed (claim again at once).</returns>
+    public async Task<bool> ClaimAsync(CancellationToken ct)
+    {
+        var free = node.Cpus - running.HeldCores;
+        if (!Open_ || free <= 0) return false;
+        var batch = Window(free);
+        var claimed = await store.ClaimAsync(node.Claim, batch, ct);
+        Start(claimed);
+        return claimed.Count == batch;
+    }
+
+    /// <summary>
+    /// Ends a job that holds <paramref name="cores"/> cores (see <see cref="JobStore.FinishAsync"/>)
+    /// and claims for the cores then free, in one transaction. <paramref name="spawn"/>: the pid
+    /// record of a job that ended before it was written, written with the outcome.
+    /// </summary>
+    public async Task<JobState?> FinishAsync(Transition finish, SpawnRecord? spawn, int cores, CancellationToken ct)
+    {
+        var free = node.Cpus - running.HeldCores + cores;
+        var batch = Open_ && free > 0 ? Window(free) : 0;
+        if (batch == 0 && spawn is null) return await store.FinishAsync(finish, ct);
+        var (moved, claimed) = await store.FinishAndClaimAsync(finish, spawn, node.Claim, batch, ct);
+        Start(claimed);
+        return moved;
+    }
+
+    private void Start(IReadOnlyList<ClaimedJob> claimed)
+    {
+        foreach (var claim in claimed) _start!(claim);
+    }
+}

@@ -1,0 +1,158 @@
+using Conductor.Core.Jobs;
+using Conductor.Core.Nodes;
+using Conductor.Core.Storage;
+using Conductor.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Conductor.Tests.Integration;
+
+/// <summary>
+/// The claim and the finish-and-claim transaction, against the store directly: the rows a claim
+/// returns are the rows as EF reads them, and one transaction ends a job, records its pid,
+/// releases its cores and claims the next job onto them.
+/// </summary>
+public sealed class ClaimStoreTests : IAsyncLifetime
+{
+    private TestDatabase _db = null!;
+    private ServiceProvider _services = null!;
+    private JobStore Store => _services.GetRequiredService<JobStore>();
+    private readonly NodeClaim _node = new("claim-node", Guid.NewGuid(), "default", [0], 4096);
+
+    public async Task InitializeAsync()
+    {
+        _db = await TestDatabase.CreateAsync();
+        _services = new ServiceCollection().AddSingleton(TimeProvider.System).AddConductorStorage(_db.ConnectionString).BuildServiceProvider();
+        await _services.GetRequiredService<NodeStore>().RegisterAsync(new Node
+        {
+            Name = _node.Name, Partition = _node.Partition, Cpus = 1, CoreIds = _node.CoreIds, MemoryMb = _node.MemoryMb,
+            State = NodeState.Up, InstanceId = _node.InstanceId, BootId = "boot",
+        }, CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        await _db.DisposeAsync();
+    }
+
+    private async Task<long> AddJobAsync(Action<Job>? configure = null)
+    {
+        await using var ctx = _db.Context();
+        var job = new Job { Script = "true", Account = "alice", SubmitTime = DateTime.UtcNow, EligibleTime = DateTime.UtcNow.AddSeconds(-1) };
+        configure?.Invoke(job);
+        ctx.Jobs.Add(job);
+        await ctx.SaveChangesAsync();
+        return job.Id;
+    }
+
+    private async Task<Job> LoadAsync(long id)
+    {
+        await using var ctx = _db.Context();
+        return await ctx.Jobs.AsNoTracking().SingleAsync(j => j.Id == id);
+    }
+
+    [Fact]
+    public async Task Claim_ReturnsEveryFieldOfTheClaimedJob_AsEfReadsIt()
+    {
+        var id = await AddJobAsync(j =>
+        {
+            j.Name = "full";
+            j.Environment = new() { ["A"] = "1", ["B"] = "two words" };
+            j.WorkDir = "/tmp";
+            j.StandardOutput = "out-%j.txt";
+            j.TimeLimitSeconds = 90;
+            j.MemoryMb = 512;
+            j.Priority = 7;
+            j.MaxRetries = 2;
+            j.RetryDelaySeconds = 5;
+            j.RetryBackoff = RetryBackoffs.Exponential;
+            j.BeginTime = DateTime.UtcNow.AddMinutes(-1);
+            j.IdempotencyKey = "key-1";
+        });
+
+        var claimed = await Store.ClaimAsync(_node, 4, CancellationToken.None);
+
+        claimed.Should().ContainSingle().Which.CpuIds.Should().Equal(0);
+        var job = claimed[0].Job;
+        job.State.Should().Be(JobState.Running);
+        job.Attempt.Should().Be(1);
+        job.Should().BeEquivalentTo(await LoadAsync(id), o => o.Using<DateTime>(c => c.Subject.Should().BeCloseTo(c.Expectation, TimeSpan.FromMilliseconds(1))).WhenTypeIs<DateTime>());
+    }
+
+    [Fact]
+    public async Task FinishAndClaim_EndsTheJob_RecordsItsPid_AndClaimsTheNextOntoTheFreedCore()
+    {
+        var first = await AddJobAsync();
+        var second = await AddJobAsync();
+        var claimed = await Store.ClaimAsync(_node, 4, CancellationToken.None);
+        claimed.Select(c => c.Job.Id).Should().Equal(first); // one core: the second waits
+
+        var spawn = new SpawnRecord(4242, 777, "boot", "/tmp", "/tmp/out", "/tmp/err");
+        var (moved, next) = await Store.FinishAndClaimAsync(
+            new Transition(first, JobState.Running, JobState.Completed, JobReason.None) { ExitCode = 0, Attempt = 1, Node = _node.Name },
+            spawn, _node, 4, CancellationToken.None);
+
+        moved.Should().Be(JobState.Completed);
+        next.Select(c => c.Job.Id).Should().Equal(second);
+        next[0].CpuIds.Should().Equal(0);
+        var done = await LoadAsync(first);
+        done.State.Should().Be(JobState.Completed);
+        (done.Pid, done.ProcessStartTicks, done.BootId, done.StdoutPath).Should().Be((4242, 777L, "boot", "/tmp/out"));
+        done.EndTime.Should().NotBeNull();
+        (await LoadAsync(second)).State.Should().Be(JobState.Running);
+        await Invariants.AssertHoldAsync(_db);
+    }
+
+    [Fact]
+    public async Task FinishAndClaim_FailureWithRetriesLeft_GoesBackToPending()
+    {
+        var id = await AddJobAsync(j => { j.MaxRetries = 1; j.RetryDelaySeconds = 3600; });
+        await Store.ClaimAsync(_node, 4, CancellationToken.None);
+
+        var (moved, next) = await Store.FinishAndClaimAsync(
+            new Transition(id, JobState.Running, JobState.Failed, JobReason.NonZeroExitCode) { ExitCode = 1, Attempt = 1, Node = _node.Name },
+            null, _node, 4, CancellationToken.None);
+
+        moved.Should().Be(JobState.Pending, "the first of the finish's two writes moves it, and the second finds it no longer RUNNING");
+        next.Should().BeEmpty("its retry delay has not passed");
+        var job = await LoadAsync(id);
+        job.State.Should().Be(JobState.Pending);
+        job.EligibleTime.Should().BeAfter(DateTime.UtcNow.AddMinutes(30));
+        await Invariants.AssertHoldAsync(_db);
+    }
+
+    [Fact]
+    public async Task FinishAndClaim_OnANodeNoLongerOurs_WritesTheOutcome_ButClaimsNothing()
+    {
+        var first = await AddJobAsync();
+        await AddJobAsync();
+        await Store.ClaimAsync(_node, 4, CancellationToken.None);
+
+        var stale = _node with { InstanceId = Guid.NewGuid() }; // another worker process took the node over
+        var (moved, next) = await Store.FinishAndClaimAsync(
+            new Transition(first, JobState.Running, JobState.Completed, JobReason.None) { ExitCode = 0, Attempt = 1, Node = _node.Name },
+            null, stale, 4, CancellationToken.None);
+
+        moved.Should().Be(JobState.Completed);
+        next.Should().BeEmpty();
+        (await _db.ScalarAsync<long>("SELECT count(*) FROM jobs WHERE state = 'PENDING'")).Should().Be(1);
+        await Invariants.AssertHoldAsync(_db);
+    }
+
+    [Fact]
+    public async Task FinishAndClaim_OfAJobTakenFromUs_MovesNothing_AndRecordsNoPid()
+    {
+        var id = await AddJobAsync();
+        await Store.ClaimAsync(_node, 4, CancellationToken.None);
+        await Store.TransitionAsync(new Transition(id, JobState.Running, JobState.Failed, JobReason.NodeFail) { Attempt = 1 }, CancellationToken.None);
+
+        var (moved, _) = await Store.FinishAndClaimAsync(
+            new Transition(id, JobState.Running, JobState.Completed, JobReason.None) { ExitCode = 0, Attempt = 1, Node = _node.Name },
+            new SpawnRecord(99, 1, "boot", "/tmp", "/tmp/o", "/tmp/e"), _node, 4, CancellationToken.None);
+
+        moved.Should().BeNull();
+        var job = await LoadAsync(id);
+        (job.State, job.Reason, job.Pid).Should().Be((JobState.Failed, JobReason.NodeFail, (int?)null));
+    }
+}
