@@ -33,7 +33,7 @@ public sealed class NodeClaims(JobStore store, NodeAgent node, RunningJobs runni
     /// <summary>Claim nothing until opened again (the node rejoins and recovers).</summary>
     public void Close() => _start = null;
 
-    private bool Open_ => _start is not null && !_stopping.IsCancellationRequested && !node.Fenced && !node.MarkedDown;
+    private bool Claiming => _start is not null && !_stopping.IsCancellationRequested && !node.Fenced && !node.MarkedDown;
 
     private int Window(int freeCores) => Math.Min(options.Value.ClaimBatch, freeCores * WindowPerFreeCore);
 
@@ -41,7 +41,7 @@ public sealed class NodeClaims(JobStore store, NodeAgent node, RunningJobs runni
     public async Task<bool> ClaimAsync(CancellationToken ct)
     {
         var free = node.Cpus - running.HeldCores;
-        if (!Open_ || free <= 0) return false;
+        if (!Claiming || free <= 0) return false;
         var batch = Window(free);
         var claimed = await store.ClaimAsync(node.Claim, batch, ct);
         Start(claimed);
@@ -56,7 +56,7 @@ public sealed class NodeClaims(JobStore store, NodeAgent node, RunningJobs runni
     public async Task<JobState?> FinishAsync(Transition finish, SpawnRecord? spawn, int cores, CancellationToken ct)
     {
         var free = node.Cpus - running.HeldCores + cores;
-        var batch = Open_ && free > 0 ? Window(free) : 0;
+        var batch = Claiming && free > 0 ? Window(free) : 0;
         if (batch == 0 && spawn is null) return await store.FinishAsync(finish, ct);
         var (moved, claimed) = await store.FinishAndClaimAsync(finish, spawn, node.Claim, batch, ct);
         Start(claimed);
