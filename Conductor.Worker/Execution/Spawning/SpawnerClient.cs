@@ -23,7 +23,7 @@ internal sealed class SpawnerClient
     private readonly IProcessProbe _probe;
     private readonly ILogger _log;
     private readonly string _label;
-    private BinaryWriter? _writer;
+    private Stream? _input;
     private int _nextId;
     private volatile bool _lost;
 
@@ -61,7 +61,7 @@ internal sealed class SpawnerClient
         _ = running.Task.ContinueWith(t => client.Lost(t.IsCompletedSuccessfully ? $"exited with code {t.Result.ExitCode}" : "failed to run"),
             TaskScheduler.Default);
         var stdinStream = await client._stdin.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
-        client._writer = new BinaryWriter(stdinStream, Encoding.UTF8, leaveOpen: true);
+        client._input = stdinStream;
         await client._ready.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
         log.LogInformation("Job spawner for {User} started as pid {Pid}", client._label, running.ProcessId);
         return client;
@@ -77,8 +77,7 @@ internal sealed class SpawnerClient
         await _writing.WaitAsync(ct);
         try
         {
-            SpawnerProtocol.Write(_writer!, request);
-            _writer!.Flush();
+            SpawnerProtocol.Send(_input!, w => SpawnerProtocol.Write(w, request));
         }
         catch (IOException e)
         {
@@ -101,7 +100,7 @@ internal sealed class SpawnerClient
     {
         try
         {
-            using var reader = new BinaryReader(stdout, Encoding.UTF8, leaveOpen: true);
+            using var reader = SpawnerProtocol.Reader(stdout);
             while (true)
             {
                 switch (reader.ReadByte())

@@ -27,12 +27,12 @@ public static class SpawnerHost
         var options = Parse(args);
         if (options.User is { } user) LibC.DropPrivileges(user, options.Uid, options.Gid);
         var bootId = File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim();
-        using var output = new BinaryWriter(Console.OpenStandardOutput(), Encoding.UTF8);
+        using var output = Console.OpenStandardOutput();
         var spawner = new Spawner(output, bootId);
         spawner.SendReady();
         var reaper = new Thread(spawner.ReapLoop) { Name = "reaper", IsBackground = false };
         reaper.Start();
-        using (var input = new BinaryReader(Console.OpenStandardInput(), Encoding.UTF8))
+        using (var input = SpawnerProtocol.Reader(Console.OpenStandardInput()))
         {
             while (TryRead(input) is { } request) spawner.Spawn(request);
         }
@@ -78,7 +78,7 @@ public static class SpawnerHost
     /// its exit file registered and <c>Started</c> sent before the reaper may reap it, so a job
     /// that ends at once still has its pid file and its <c>Exited</c> comes after <c>Started</c>.
     /// </summary>
-    private sealed class Spawner(BinaryWriter output, string bootId)
+    private sealed class Spawner(Stream output, string bootId)
     {
         private readonly Lock _gate = new();
         private readonly Dictionary<int, string> _exitFiles = [];
@@ -193,8 +193,7 @@ public static class SpawnerHost
             if (_outputBroken) return;
             try
             {
-                message(output);
-                output.Flush();
+                SpawnerProtocol.Send(output, message);
             }
             catch (IOException)
             {

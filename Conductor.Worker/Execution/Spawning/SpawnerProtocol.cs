@@ -14,7 +14,9 @@ public sealed record SpawnRequest(
 /// strings and 32-bit integers (<see cref="BinaryWriter"/>), one message after another.
 /// Worker → spawner: spawn requests. Spawner → worker: <see cref="Ready"/> once, then for each
 /// request <see cref="Started"/> or <see cref="Failed"/>, and <see cref="Exited"/> when a started
-/// process ends (always after its <see cref="Started"/>).
+/// process ends (always after its <see cref="Started"/>). Each message goes out in one write
+/// (<see cref="Send"/>) and both ends read through a buffer: a spawn request is some forty
+/// strings, which unbuffered would be as many system calls on each side.
 /// </summary>
 public static class SpawnerProtocol
 {
@@ -22,6 +24,18 @@ public static class SpawnerProtocol
     public const byte Started = (byte)'S';
     public const byte Failed = (byte)'F';
     public const byte Exited = (byte)'X';
+
+    /// <summary>Composes one message in memory and writes it to <paramref name="to"/> at once.</summary>
+    public static void Send(Stream to, Action<BinaryWriter> message)
+    {
+        using var buffer = new MemoryStream(1024);
+        using (var w = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true)) message(w);
+        to.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
+        to.Flush();
+    }
+
+    /// <summary>A reader over <paramref name="from"/> that takes whatever has arrived in one read, not a field at a time.</summary>
+    public static BinaryReader Reader(Stream from) => new(new BufferedStream(from, 16 * 1024), System.Text.Encoding.UTF8, leaveOpen: true);
 
     public static void Write(BinaryWriter w, SpawnRequest r)
     {
