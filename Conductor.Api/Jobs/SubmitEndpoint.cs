@@ -1,7 +1,6 @@
 using System.Text.Json.Serialization;
 using Conductor.Api.Auth;
 using Conductor.Api.Limits;
-using Conductor.Api.Messaging;
 using Conductor.Api.Stats;
 using Conductor.Core.Jobs;
 using Conductor.Core.Storage;
@@ -13,7 +12,7 @@ namespace Conductor.Api.Jobs;
 /// <summary>
 /// <c>POST /jobs/submit</c>: validate, store as PENDING, wake the workers. Concurrent single
 /// submits share statements and commits (<see cref="SubmitBatcher"/>); each is answered only
-/// once its row is committed.
+/// once its row is committed, and the batcher sends the wake-up (one per stored batch).
 /// </summary>
 internal static class SubmitEndpoint
 {
@@ -22,7 +21,7 @@ internal static class SubmitEndpoint
         string JobId, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? JobIds = null);
 
     public static async Task<Results<Created<Response>, ValidationProblem, ProblemHttpResult>> Handle(
-        HttpRequest request, Caller caller, JobStore jobs, SubmitBatcher batcher, ClusterCapacity capacity, SubmitQuota quota, WakeUpPublisher wakeUps,
+        HttpRequest request, Caller caller, JobStore jobs, SubmitBatcher batcher, ClusterCapacity capacity, SubmitQuota quota,
         IOptions<ApiOptions> options, ConductorMetrics metrics, CancellationToken ct)
     {
         var errors = new FieldErrors();
@@ -44,7 +43,6 @@ internal static class SubmitEndpoint
 
         var ids = await batcher.SubmitAsync(expanded, ct);
         metrics.Submitted.Inc(ids.Count);
-        wakeUps.Submitted(spec.Partition);
         var wire = ids.Select(JobView.Id).ToList();
         return TypedResults.Created($"/jobs/query/{wire[0]}", new Response(wire[0], spec.Array is null ? null : wire));
     }

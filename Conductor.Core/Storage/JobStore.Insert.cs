@@ -7,15 +7,23 @@ namespace Conductor.Core.Storage;
 
 public sealed partial class JobStore
 {
-    // The deps CTE stores the dependency edges of every job;
-    // the events CTE writes exactly one 'Submitted' row per inserted job, in the same statement.
+    // The ids CTE takes one sequence value per job and hands them out in input order (ord), so
+    // the answer (ins, ordered by id) maps 1:1 onto the input without a separate round trip to
+    // reserve them. The tasks of an array (one per call: bulk refuses arrays) are named after the
+    // first task's id. The deps CTE stores the dependency edges of every job; the events CTE
+    // writes exactly one 'Submitted' row per inserted job, in the same statement.
     private const string InsertSql = """
-        WITH input AS (
-            SELECT * FROM unnest(@id, @name, @account, @partition, @ntasks, @cpt, @cpus, @mem, @tl, @env, @wd,
-                                 @so, @se, @excl, @prio, @script, @key, @reason, @eligible, @dep, @begin, @retries, @delay, @backoff,
-                                 @arr_job, @arr_task, @arr_max, @sched, @fire)
-                AS i(id, name, account, partition, ntasks, cpt, cpus, mem, tl, env, wd, so, se, excl, prio, script, key, reason,
-                     eligible, dep, begin_at, retries, delay, backoff, arr_job, arr_task, arr_max, sched, fire)),
+        WITH ids AS MATERIALIZED (
+            SELECT row_number() OVER (ORDER BY v) AS ord, v AS id
+            FROM (SELECT nextval(pg_get_serial_sequence('jobs', 'id')) AS v FROM generate_series(1, @n)) s),
+        input AS (
+            SELECT ids.id, i.*, CASE WHEN i.arr_task IS NOT NULL THEN min(ids.id) FILTER (WHERE i.arr_task IS NOT NULL) OVER () END AS arr_job
+            FROM unnest(@name, @account, @partition, @ntasks, @cpt, @cpus, @mem, @tl, @env, @wd,
+                        @so, @se, @excl, @prio, @script, @key, @reason, @eligible, @dep, @begin, @retries, @delay, @backoff,
+                        @arr_task, @arr_max, @sched, @fire) WITH ORDINALITY
+                AS i(name, account, partition, ntasks, cpt, cpus, mem, tl, env, wd, so, se, excl, prio, script, key, reason,
+                     eligible, dep, begin_at, retries, delay, backoff, arr_task, arr_max, sched, fire, ord)
+            JOIN ids USING (ord)),
         ins AS (
             INSERT INTO jobs (id, name, account, partition, ntasks_per_node, cpus_per_task, cpus, memory_mb,
                 time_limit_seconds, environment, work_dir, standard_output, standard_error, exclusive, priority,
@@ -29,31 +37,28 @@ public sealed partial class JobStore
             RETURNING id),
         deps AS (
             INSERT INTO job_dependencies (job_id, depends_on, kind)
-            SELECT * FROM unnest(@dep_job, @dep_on, @dep_kind)),
+            SELECT ids.id, d.depends_on, d.kind
+            FROM unnest(@dep_ord, @dep_on, @dep_kind) AS d(ord, depends_on, kind) JOIN ids USING (ord)),
         ev AS (
             INSERT INTO job_events (job_id, from_state, to_state, reason, at, node)
             SELECT id, NULL, 'PENDING', 'Submitted', @now, NULL FROM ins)
-        SELECT count(*) FROM ins
+        SELECT id FROM ins ORDER BY id
         """;
 
-    private static (string, NpgsqlDbType, object?)[] InsertParameters(long[] ids, IReadOnlyList<JobSpec> specs, DateTime now)
+    private static (string, NpgsqlDbType, object?)[] InsertParameters(IReadOnlyList<JobSpec> specs, DateTime now)
     {
         var jobs = specs.Select(s => s.ToJob(now)).ToArray();
-        // The tasks of an array (one per call: bulk refuses arrays) are named after the first task's id.
-        var head = Array.FindIndex(jobs, j => j.ArrayTaskId is not null);
-        foreach (var job in jobs.Where(j => j.ArrayTaskId is not null)) job.ArrayJobId = ids[head];
         // Npgsql infers each array's element type from its NpgsqlDbType; object?[] carries any column.
         object?[] Col(Func<Job, object?> pick) => jobs.Select(pick).ToArray();
-        var edges = specs.SelectMany((s, i) => s.Dependencies.Select(d => (Job: ids[i], On: d.JobId, d.Kind))).ToList();
-        return [.. CoreColumns(ids, Col), .. SchedulingColumns(Col, edges), P("now", NpgsqlDbType.TimestampTz, now)];
+        var edges = specs.SelectMany((s, i) => s.Dependencies.Select(d => (Ord: (long)i + 1, On: d.JobId, d.Kind))).ToList();
+        return [P("n", NpgsqlDbType.Integer, specs.Count), .. CoreColumns(Col), .. SchedulingColumns(Col, edges), P("now", NpgsqlDbType.TimestampTz, now)];
     }
 
-    private static (string, NpgsqlDbType, object?)[] CoreColumns(long[] ids, Func<Func<Job, object?>, object?[]> col)
+    private static (string, NpgsqlDbType, object?)[] CoreColumns(Func<Func<Job, object?>, object?[]> col)
     {
         const NpgsqlDbType A = NpgsqlDbType.Array;
         return
         [
-            P("id", A | NpgsqlDbType.Bigint, ids),
             P("name", A | NpgsqlDbType.Varchar, col(j => j.Name)),
             P("account", A | NpgsqlDbType.Varchar, col(j => j.Account)),
             P("partition", A | NpgsqlDbType.Varchar, col(j => j.Partition)),
@@ -76,7 +81,7 @@ public sealed partial class JobStore
     }
 
     private static (string, NpgsqlDbType, object?)[] SchedulingColumns(
-        Func<Func<Job, object?>, object?[]> col, List<(long Job, long On, string Kind)> edges)
+        Func<Func<Job, object?>, object?[]> col, List<(long Ord, long On, string Kind)> edges)
     {
         const NpgsqlDbType A = NpgsqlDbType.Array;
         return
@@ -86,10 +91,9 @@ public sealed partial class JobStore
             P("retries", A | NpgsqlDbType.Integer, col(j => j.MaxRetries)),
             P("delay", A | NpgsqlDbType.Integer, col(j => j.RetryDelaySeconds)),
             P("backoff", A | NpgsqlDbType.Varchar, col(j => j.RetryBackoff)),
-            P("dep_job", A | NpgsqlDbType.Bigint, edges.Select(e => e.Job).ToArray()),
+            P("dep_ord", A | NpgsqlDbType.Bigint, edges.Select(e => e.Ord).ToArray()),
             P("dep_on", A | NpgsqlDbType.Bigint, edges.Select(e => e.On).ToArray()),
             P("dep_kind", A | NpgsqlDbType.Varchar, edges.Select(e => e.Kind).ToArray()),
-            P("arr_job", A | NpgsqlDbType.Bigint, col(j => j.ArrayJobId)),
             P("arr_task", A | NpgsqlDbType.Integer, col(j => j.ArrayTaskId)),
             P("arr_max", A | NpgsqlDbType.Integer, col(j => j.ArrayMaxRunning)),
             P("sched", A | NpgsqlDbType.Bigint, col(j => j.ScheduleId)),

@@ -38,9 +38,8 @@ public sealed partial class JobStore
 
     /// <summary>
     /// One set-based INSERT fed by arrays (one parameter per column, not per row), so 10,000
-    /// jobs cost one round trip instead of 10,000 tracked entities. Ids are taken from the
-    /// sequence first and handed out in input order, so the answer maps 1:1 onto the input
-    /// without relying on the order of RETURNING.
+    /// jobs cost one round trip instead of 10,000 tracked entities. The statement takes the ids
+    /// from the sequence itself and answers them in input order (see <see cref="InsertSql"/>).
     /// </summary>
     /// <remarks>
     /// No explicit transaction: the insert of jobs, edges and events is one statement, atomic by
@@ -56,22 +55,11 @@ public sealed partial class JobStore
     /// <summary>The insert inside the caller's transaction (the scheduler fires within its schedule lock).</summary>
     internal async Task<long[]> InsertAsync(NpgsqlConnection conn, IReadOnlyList<JobSpec> specs, CancellationToken ct)
     {
-        var ids = await ReserveIdsAsync(conn, specs.Count, ct);
-        await using var cmd = conn.Command(InsertSql, InsertParameters(ids, specs, UtcNow));
-        var inserted = (long)(await cmd.ExecuteScalarAsync(ct))!;
-        if (inserted != specs.Count) throw new InvalidOperationException($"Inserted {inserted} of {specs.Count} jobs.");
-        return ids;
-    }
-
-    private static async Task<long[]> ReserveIdsAsync(NpgsqlConnection conn, int count, CancellationToken ct)
-    {
-        await using var cmd = conn.Command(
-            "SELECT nextval(pg_get_serial_sequence('jobs', 'id')) FROM generate_series(1, @n)",
-            P("n", NpgsqlDbType.Integer, count));
-        var ids = new List<long>(count);
+        await using var cmd = conn.Command(InsertSql, InsertParameters(specs, UtcNow));
+        var ids = new List<long>(specs.Count);
         await using (var r = await cmd.ExecuteReaderAsync(ct))
             while (await r.ReadAsync(ct)) ids.Add(r.GetInt64(0));
-        ids.Sort();
+        if (ids.Count != specs.Count) throw new InvalidOperationException($"Inserted {ids.Count} of {specs.Count} jobs.");
         return [.. ids];
     }
 

@@ -19,6 +19,9 @@ namespace Conductor.Core.Storage;
 ///   replayed one job at a time, so a bad row fails only its own caller and loses no other;
 ///   a connection fault (no answer about the data) fails every caller of the batch, as it
 ///   would have failed each of them alone;
+/// - <c>committed</c> (the API's wake-up) is called once per partition of every stored batch, and
+///   for every other submit once per partition, after the commit and before the callers are
+///   answered: one message after a batch's commit tells the workers about all its jobs;
 /// - only plain single jobs are batched. A job with an Idempotency-Key, an array (its tasks
 ///   are linked to the first task's id) and multi-job submits go straight to
 ///   <see cref="JobStore.SubmitAsync"/>, unchanged.
@@ -29,13 +32,16 @@ public sealed class SubmitBatcher : IAsyncDisposable
     public const int MaxBatch = 500;
 
     private readonly JobStore _jobs;
+    private readonly Action<string>? _committed;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleWriter = false });
     private readonly Task[] _flushers;
 
+    /// <param name="committed">Called with the partitions of stored jobs (see the invariants).</param>
     /// <param name="flushers">Batches in flight at once: one can be parsed while another waits for its WAL flush.</param>
-    public SubmitBatcher(JobStore jobs, int flushers = 2)
+    public SubmitBatcher(JobStore jobs, Action<string>? committed = null, int flushers = 2)
     {
         _jobs = jobs;
+        _committed = committed;
         _flushers = Enumerable.Range(0, flushers).Select(_ => Task.Run(FlushLoopAsync)).ToArray();
     }
 
@@ -47,11 +53,28 @@ public sealed class SubmitBatcher : IAsyncDisposable
     /// <summary>Stores the jobs as <see cref="JobStore.SubmitAsync"/> does; single plain jobs are group-committed.</summary>
     public async Task<IReadOnlyList<long>> SubmitAsync(IReadOnlyList<JobSpec> specs, CancellationToken ct)
     {
-        if (specs is not [{ IdempotencyKey: null, ArrayTaskId: null } spec]) return await _jobs.SubmitAsync(specs, ct);
-        var pending = new Pending(spec, ct);
-        // Closed only at shutdown: the caller is still answered, just without company.
-        if (!_queue.Writer.TryWrite(pending)) return await _jobs.SubmitAsync(specs, ct);
-        return [await pending.Done.Task];
+        if (specs is [{ IdempotencyKey: null, ArrayTaskId: null } spec])
+        {
+            var pending = new Pending(spec, ct);
+            // Closed only at shutdown: the caller is still answered, just without company.
+            if (_queue.Writer.TryWrite(pending)) return [await pending.Done.Task];
+        }
+        var ids = await _jobs.SubmitAsync(specs, ct);
+        Committed(specs);
+        return ids;
+    }
+
+    private void Committed(IEnumerable<JobSpec> specs)
+    {
+        if (_committed is null) return;
+        try
+        {
+            foreach (var partition in specs.Select(s => s.Partition).Distinct(StringComparer.Ordinal)) _committed(partition);
+        }
+        catch (Exception)
+        {
+            // The jobs are stored: a lost wake-up only leaves them to the workers' next poll.
+        }
     }
 
     private async Task FlushLoopAsync()
@@ -76,7 +99,9 @@ public sealed class SubmitBatcher : IAsyncDisposable
         try
         {
             // Not the callers' tokens: one caller going away must not abort the others' statement.
-            var ids = await _jobs.InsertAsync(batch.ConvertAll(p => p.Spec), CancellationToken.None);
+            var specs = batch.ConvertAll(p => p.Spec);
+            var ids = await _jobs.InsertAsync(specs, CancellationToken.None);
+            Committed(specs);
             for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(ids[i]);
         }
         catch (PostgresException) when (batch.Count > 1)
