@@ -38,7 +38,7 @@ public static class ApiSetup
             o.SerializerOptions.DictionaryKeyPolicy = null;
         });
         services.AddSingleton(TimeProvider.System);
-        services.AddConductorStorage(PostgresConnectionString(builder.Configuration));
+        services.AddConductorStorage(builder.Configuration.GetConnectionString("Postgres"));
         services.AddSingleton(new RedisConnection(builder.Configuration.GetConnectionString("Redis") ?? "127.0.0.1:6379"));
         services.AddSingleton<SubmitBatcher>(sp => new SubmitBatcher(sp.GetRequiredService<JobStore>(), sp.GetRequiredService<WakeUpPublisher>().Submitted));
         services.AddSingleton<WakeUpPublisher>();
@@ -49,21 +49,6 @@ public static class ApiSetup
         services.AddConductorStats();
         services.AddHostedService<ScheduleRunner>();
         return builder;
-    }
-
-    /// <summary>
-    /// The configured connection string, with no session reset when a connection goes back to
-    /// the pool. The API keeps no session state (its settings and
-    /// advisory locks are all transaction-scoped), and the reset costs PostgreSQL six statements
-    /// (RESET ALL, DISCARD SEQUENCES, ...) per pooled use, i.e. per submit batch and per query.
-    /// </summary>
-    private static string PostgresConnectionString(IConfiguration config)
-    {
-        var configured = config.GetConnectionString("Postgres");
-        var builder = new Npgsql.NpgsqlConnectionStringBuilder(
-            string.IsNullOrWhiteSpace(configured) ? StorageSetup.DefaultConnectionString : configured);
-        builder.NoResetOnClose = true;
-        return builder.ConnectionString;
     }
 
     public static WebApplication MapConductorApi(this WebApplication app)
