@@ -35,13 +35,13 @@ trap cleanup EXIT
 
 if [[ -z ${ConnectionStrings__Postgres:-} ]]; then
     conductor_ensure_postgres
-    conductor_start_postgres "$BENCH_DIR/pg" "$PG_PORT" "-c max_connections=300 -c shared_buffers=256MB"
+    conductor_start_postgres "$BENCH_DIR/pg" "$PG_PORT" "-c max_connections=300 -c shared_buffers=256MB" 9>&-
     started_pg=$CONDUCTOR_PG_STARTED
     export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_PORT;Username=conductor;Database=conductor"
 fi
 if [[ -z ${ConnectionStrings__Redis:-} ]]; then
     conductor_ensure_redis
-    conductor_start_redis "$BENCH_DIR/redis" "$REDIS_PORT"
+    conductor_start_redis "$BENCH_DIR/redis" "$REDIS_PORT" 9>&-
     started_redis=$CONDUCTOR_REDIS_STARTED
     export ConnectionStrings__Redis="127.0.0.1:$REDIS_PORT"
 fi
@@ -64,4 +64,5 @@ for project in Conductor.Api Conductor.Worker; do
     dotnet publish "$project/$project.csproj" -c Release -r "$rid" --self-contained false \
         -p:PublishReadyToRun=true -v q -nologo -o "$BENCH_BIN_DIR/$project" >/dev/null
 done
-dotnet bench/Conductor.Bench/bin/Release/net10.0/Conductor.Bench.dll "$@"
+# 9>&-: the services the bench starts must not inherit the lock, or a leftover one would hold it.
+dotnet bench/Conductor.Bench/bin/Release/net10.0/Conductor.Bench.dll "$@" 9>&-
