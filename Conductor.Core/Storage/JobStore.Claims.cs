@@ -134,7 +134,7 @@ public sealed partial class JobStore
         return (owned, moved, new NodeView(node.CoreIds, node.MemoryMb, busy, memory, exclusive, running), queue);
     }
 
-    private static async Task<List<ClaimedJob>> MoveToRunningAsync(NpgsqlConnection conn, string node, IReadOnlyList<Placement> plan, CancellationToken ct)
+    private async Task<List<ClaimedJob>> MoveToRunningAsync(NpgsqlConnection conn, string node, IReadOnlyList<Placement> plan, CancellationToken ct)
     {
         // cpu id arrays travel as text ('{0,1}') because unnest cannot take a ragged int[][].
         // Times are clock_timestamp(), not now(): now() is when the claim transaction began, which

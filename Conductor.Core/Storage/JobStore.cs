@@ -13,4 +13,17 @@ public sealed partial class JobStore(IDbContextFactory<ConductorDbContext> conte
     private DateTime UtcNow => clock.GetUtcNow().UtcDateTime;
 
     private async Task<ConductorDbContext> ContextAsync(CancellationToken ct) => await contexts.CreateDbContextAsync(ct);
+
+    private JobRows? _jobRows;
+
+    /// <summary>Reads whole job rows from hand-written statements, with the model a context sees.</summary>
+    private JobRows JobRows
+    {
+        get
+        {
+            if (_jobRows is { } rows) return rows;
+            using var ctx = contexts.CreateDbContext();
+            return _jobRows = new JobRows(ctx.Model);
+        }
+    }
 }

@@ -16,6 +16,7 @@ public static class DispatchLatency
         if (!redis) env["ConnectionStrings__Redis"] = "127.0.0.1:1";
         if (!enforceMemory) env["Conductor__Worker__EnforceMemory"] = "false";
         await using var stack = await Stack.StartAsync(workerEnv: env);
+        await stack.WarmUpAsync(100);
         var latencies = new List<double>();
         for (var i = 0; i < samples + 5; i++)
         {
