@@ -51,11 +51,12 @@ public sealed partial class JobStore
         if (spawn is not null) writes.Add(RecordSpawnCommand(finish.JobId, finish.Attempt ?? 0, spawn));
         var steps = FinishSteps(finish);
         writes.AddRange(steps.Select(t => TransitionCommand([t])));
-        var result = await ClaimOnAsync(conn, node, batch, writes, ct);
+        var (rows, claimed) = await ClaimOnAsync(conn, node, batch, writes, ct);
         await tx.CommitAsync(ct);
-        // Each step's statement returns the id it moved; at most one of them can.
-        var moved = result.Moved.Skip(writes.Count - steps.Count).Zip(steps).Where(x => x.First > 0).Select(x => (JobState?)x.Second.To).FirstOrDefault();
-        return (moved, result.Claimed);
+        // The finish steps come last among the writes; each returns the id it moved, and at most one can.
+        var stepRows = rows[^steps.Count..];
+        var moved = steps.Where((_, i) => stepRows[i] > 0).Select(s => (JobState?)s.To).FirstOrDefault();
+        return (moved, claimed);
     }
 
     /// <summary>

@@ -107,15 +107,30 @@ public sealed class Stack : IAsyncDisposable
     /// Runs <paramref name="jobs"/> trivial jobs through the whole stack, not measured, and waits
     /// until the API and the worker are idle. A long-lived installation has its pools open and its
     /// hot paths compiled at tier 1; right after start the runtime re-compiles them in the
-    /// background (see Submission.WarmUpAsync: about half a core for several seconds), which would
+    /// background (see Scenarios.Submission.WarmUpAsync: about half a core for several seconds), which would
     /// otherwise be charged to the first seconds of the measurement.
     /// </summary>
     public async Task WarmUpAsync(int jobs)
     {
         await Scenarios.Submitter.SubmitAsync(Http, jobs, 8, "true");
         await WaitAsync(async () => await UnfinishedAsync() == 0, $"{jobs} warm-up jobs finish", 300);
-        await Scenarios.Submission.WaitUntilIdleAsync(Api!);
-        if (Worker is not null) await Scenarios.Submission.WaitUntilIdleAsync(Worker);
+        await WaitUntilIdleAsync(Api!);
+        if (Worker is not null) await WaitUntilIdleAsync(Worker);
+    }
+
+    /// <summary>Until the process used under 5 % of a core over half a second (at most 20 s).</summary>
+    public static async Task WaitUntilIdleAsync(Process process)
+    {
+        var deadline = Stopwatch.StartNew();
+        var last = process.TotalProcessorTime;
+        while (deadline.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            await Task.Delay(500);
+            process.Refresh();
+            var now = process.TotalProcessorTime;
+            if ((now - last).TotalMilliseconds < 25) return;
+            last = now;
+        }
     }
 
     /// <summary>0 when no job is PENDING or RUNNING: an index probe (ix_jobs_state_id), cheap enough to poll.</summary>

@@ -51,7 +51,7 @@ public static class Scale
     {
         var random = new Random(7);
         for (var i = 0; i < 1000; i++) await TimeAsync(stack.Http, $"/jobs/query/{random.NextInt64(1, maxId)}");
-        await Submission.WaitUntilIdleAsync(stack.Api!);
+        await Stack.WaitUntilIdleAsync(stack.Api!);
     }
 
     private static async Task<double> TimeAsync(HttpClient http, string path)

@@ -28,22 +28,7 @@ public static class Submission
     private static async Task WarmUpAsync(Stack stack)
     {
         await Submitter.SubmitAsync(stack.Http, 2000, 8, "true");
-        await WaitUntilIdleAsync(stack.Api!);
-    }
-
-    /// <summary>Until the process used under 5 % of a core over half a second (at most 20 s).</summary>
-    public static async Task WaitUntilIdleAsync(Process process)
-    {
-        var deadline = Stopwatch.StartNew();
-        var last = process.TotalProcessorTime;
-        while (deadline.Elapsed < TimeSpan.FromSeconds(20))
-        {
-            await Task.Delay(500);
-            process.Refresh();
-            var now = process.TotalProcessorTime;
-            if ((now - last).TotalMilliseconds < 25) return;
-            last = now;
-        }
+        await Stack.WaitUntilIdleAsync(stack.Api!);
     }
 
     /// <returns>seconds for one bulk call of <paramref name="total"/> jobs, or null when the API has no bulk endpoint.</returns>
