@@ -11,18 +11,21 @@ namespace Conductor.Worker.Execution;
 /// be created (unprivileged, read-only cgroupfs) memory is still reserved by the scheduler but
 /// not enforced; that is logged once at start.
 ///
-/// The cgroups are slots (<c>slot-N</c>) reused from job to job rather than one created and
-/// removed per job: creating and removing a memory cgroup costs the kernel about 20 ms of CPU
+/// The cgroups are slots (<c>&lt;node&gt;.slot-N</c>) reused from job to job rather than one created
+/// and removed per job: creating and removing a memory cgroup costs the kernel about 20 ms of CPU
 /// (measured on cgroup v1 here), more than running a short job. A slot is handed out only while
-/// its process list is empty; each job gets its own limit, and its OOM kills are counted from
+/// its process list is empty. Slots belong to one node: workers of several nodes may share a
+/// cgroup (one host, one service manager), and a slot whose job ended while its worker was down
+/// must not be lent to another node's job, whose OOM kill would then be read as this job's; each job gets its own limit, and its OOM kills are counted from
 /// the slot's count when the job took it. Which slot a job holds, with that count, is written to
 /// its job directory (<c>cgroup</c>), so a re-adopted job is judged the same way after a restart.
 /// </summary>
-public sealed class MemoryCgroups
+public sealed class MemoryCgroups : IDisposable
 {
     private readonly string? _base;
     private readonly bool _v2;
     private readonly string _dataDir;
+    private readonly string _slotPrefix;
     private readonly Lock _gate = new();
     private readonly Queue<string> _free = new();
     private readonly HashSet<string> _held = [];
@@ -30,6 +33,7 @@ public sealed class MemoryCgroups
     public MemoryCgroups(IOptions<WorkerOptions> options, ILogger<MemoryCgroups> log)
     {
         _dataDir = Path.GetFullPath(options.Value.DataDir);
+        _slotPrefix = SlotPrefix(options.Value.NodeName);
         if (!options.Value.EnforceMemory)
         {
             log.LogInformation("EnforceMemory is off: job memory is reserved but not enforced");
@@ -115,12 +119,43 @@ public sealed class MemoryCgroups
     {
         while (_free.TryDequeue(out var freed))
             if (!_held.Contains(freed) && IsEmpty(freed)) return freed;
-        foreach (var dir in Directory.EnumerateDirectories(_base!, "slot-*"))
+        foreach (var dir in Directory.EnumerateDirectories(_base!, _slotPrefix + "*"))
             if (!_held.Contains(dir) && IsEmpty(dir)) return dir;
         for (var n = 0; ; n++)
         {
-            var path = Path.Combine(_base!, $"slot-{n}");
+            var path = Path.Combine(_base!, string.Create(CultureInfo.InvariantCulture, $"{_slotPrefix}{n}"));
             if (!_held.Contains(path) && !Directory.Exists(path)) return path;
+        }
+    }
+
+    /// <summary>
+    /// The name every slot of this node starts with. A name with other characters than letters,
+    /// digits, '-' and '_' has them replaced and a hash of the whole name added, so two nodes never
+    /// share a prefix and the '.' before "slot-" is the only one in it.
+    /// </summary>
+    internal static string SlotPrefix(string node)
+    {
+        var safe = string.Concat(node.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
+        if (safe != node)
+            safe += "-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(node)))[..8];
+        return safe + ".slot-";
+    }
+
+    /// <summary>
+    /// At shutdown, removes this node's slots that no job holds and nothing runs in. A slot of a
+    /// job left running stays, with its OOM count, for the worker that re-adopts it.
+    /// </summary>
+    public void Dispose()
+    {
+        if (_base is null) return;
+        try
+        {
+            lock (_gate)
+                foreach (var dir in Directory.EnumerateDirectories(_base, _slotPrefix + "*"))
+                    if (!_held.Contains(dir) && IsEmpty(dir)) Mono.Unix.Native.Syscall.rmdir(dir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
         }
     }
 

@@ -1,4 +1,8 @@
 using Conductor.Tests.Infrastructure;
+using Conductor.Worker;
+using Conductor.Worker.Execution;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Conductor.Tests.Integration;
 
@@ -27,7 +31,7 @@ public sealed class MemoryCgroupTests
             later.Add(id);
         }
 
-        var slots = new[] { oom }.Concat(later).Select(id => SlotOf(cluster, id)).ToList();
+        var slots = new[] { oom }.Concat(later).Select(id => SlotOf(cluster.DataDir, id)).ToList();
         slots.Distinct().Should().ContainSingle("one core runs one job at a time, so every job gets the same slot back");
         await Invariants.AssertHoldAsync(cluster.Database);
     }
@@ -42,19 +46,64 @@ public sealed class MemoryCgroupTests
         var first = await cluster.Client.SubmitAsync($"setsid sleep 60 </dev/null >/dev/null 2>&1 &\necho $! > {escaped}\n", new { memory_per_node = "64M" });
         var job = await cluster.Client.WaitForFinishAsync(first);
         ConductorClient.State(job).Should().Be("COMPLETED");
-        var firstSlot = SlotOf(cluster, first);
+        var firstSlot = SlotOf(cluster.DataDir, first);
         firstSlot.Should().NotBeNull("every job with memory limits enforced records its slot");
 
         try
         {
             var second = await cluster.Client.SubmitAsync("true\n", new { memory_per_node = "64M" });
             ConductorClient.State(await cluster.Client.WaitForFinishAsync(second)).Should().Be("COMPLETED");
-            SlotOf(cluster, second).Should().NotBe(firstSlot, "a process of the first job still runs in its slot");
+            SlotOf(cluster.DataDir, second).Should().NotBe(firstSlot, "a process of the first job still runs in its slot");
         }
         finally
         {
             if (int.TryParse(File.ReadAllText(escaped).Trim(), out var pid)) Mono.Unix.Native.Syscall.kill(pid, Mono.Unix.Native.Signum.SIGKILL);
         }
+    }
+
+    [Fact]
+    public async Task SlotOfAJobThatEndedWhileItsWorkerWasDown_IsNotLentToAnotherNode_AndTheJobKeepsItsOutcome()
+    {
+        await using var cluster = await ClusterFixture.StartIdleAsync();
+        var settings = cluster.Settings() with { Cpus = 1, LeaseSeconds = 120 };
+        var crashing = await cluster.StartWorkerAsync(settings with { FaultPoint = CrashPoints.BeforeFinish });
+        var ended = await cluster.Client.SubmitAsync("echo done\n", new { memory_per_node = "64M" });
+        await Eventually.Until(() => crashing.HasExited, TimeSpan.FromSeconds(30), "the worker dies after the job ended");
+        var endedSlot = SlotOf(cluster.DataDir, ended);
+        endedSlot.Should().NotBeNull();
+
+        // Another node's worker on the same host (the same cgroup) runs a job that is OOM-killed.
+        var otherDir = Directory.CreateDirectory(Path.Combine(cluster.DataDir, "other-node")).FullName;
+        await cluster.StartWorkerAsync(settings with { Name = cluster.NodeName + "-b", DataDir = otherDir });
+        var oom = await cluster.Client.SubmitAsync("tail /dev/zero\n", new { memory_per_node = "64M" });
+        (await cluster.Client.WaitForFinishAsync(oom, TimeSpan.FromSeconds(60)))["reason"]!.GetValue<string>().Should().Be("OutOfMemory");
+        SlotOf(otherDir, oom).Should().NotBe(endedSlot, "a slot belongs to its node, even while that node's worker is down");
+
+        await cluster.StartWorkerAsync(settings);
+        var job = await cluster.Client.WaitForFinishAsync(ended, TimeSpan.FromSeconds(30));
+        ConductorClient.State(job).Should().Be("COMPLETED", "the other node's OOM kill is not this job's");
+        await Invariants.AssertHoldAsync(cluster.Database);
+    }
+
+    [Fact]
+    public void SlotNames_AreDistinctPerNode_AndAStoppingWorkerRemovesItsIdleSlots()
+    {
+        MemoryCgroups.SlotPrefix("node-1").Should().Be("node-1.slot-");
+        MemoryCgroups.SlotPrefix("a.b").Should().NotBe(MemoryCgroups.SlotPrefix("a_b"), "a replaced character must not make two nodes share slots");
+        MemoryCgroups.SlotPrefix("a.b").Count(c => c == '.').Should().Be(1);
+
+        var dataDir = TestEnvironment.NewScratchDir(nameof(MemoryCgroupTests));
+        Directory.CreateDirectory(Path.Combine(dataDir, "jobs", "1"));
+        var options = Options.Create(new WorkerOptions { Name = $"unit-{Guid.NewGuid():N}"[..13], DataDir = dataDir });
+        var cgroups = new MemoryCgroups(options, NullLogger<MemoryCgroups>.Instance);
+        cgroups.Enabled.Should().BeTrue("the test machine has a writable memory cgroup, as the OOM tests here need");
+
+        var slot = cgroups.Create(1, 1, 64);
+        Path.GetFileName(slot).Should().StartWith(options.Value.NodeName + ".slot-");
+        Directory.Exists(slot).Should().BeTrue();
+        cgroups.Remove(1, 1);
+        cgroups.Dispose();
+        Directory.Exists(slot).Should().BeFalse("a slot nothing runs in is removed when its worker stops");
     }
 
     [Fact]
@@ -69,13 +118,13 @@ public sealed class MemoryCgroupTests
 
         ConductorClient.State(job).Should().Be("COMPLETED", "nothing enforces the reservation");
         job["job_log"]!["stdout"]!.GetValue<string>().Should().Be("100000000\n");
-        SlotOf(cluster, id).Should().BeNull("no memory cgroup is used");
+        SlotOf(cluster.DataDir, id).Should().BeNull("no memory cgroup is used");
     }
 
     /// <summary>The slot a job's attempt held, as the worker recorded it in the job's directory.</summary>
-    private static string? SlotOf(ClusterFixture cluster, string id)
+    private static string? SlotOf(string dataDir, string id)
     {
-        var record = Path.Combine(cluster.DataDir, "jobs", id, "cgroup");
+        var record = Path.Combine(dataDir, "jobs", id, "cgroup");
         return File.Exists(record) ? File.ReadAllText(record).Trim().Split(' ', 3)[2] : null;
     }
 }
