@@ -67,6 +67,12 @@ public sealed class Stack : IAsyncDisposable
         Worker?.WaitForExit();
     }
 
+    public void KillApi()
+    {
+        Api?.Kill();
+        Api?.WaitForExit();
+    }
+
     private Process Spawn(string project, Dictionary<string, string> env, System.Collections.Concurrent.ConcurrentQueue<string>? log = null)
     {
         // scripts/bench.sh publishes them (ReadyToRun) into BENCH_BIN_DIR; else the Release build.
