@@ -79,6 +79,7 @@ public sealed partial class JobStore
         NpgsqlConnection conn, NodeClaim node, int batch, List<NpgsqlBatchCommand> writes, CancellationToken ct)
     {
         await using var cmd = new NpgsqlBatch(conn);
+        cmd.BatchCommands.Add(GenericPlans());
         cmd.BatchCommands.Add(Batched(
             "SELECT 1 FROM nodes WHERE name = @n AND instance_id = @i AND state = 'Up' FOR UPDATE",
             P("n", NpgsqlDbType.Varchar, node.Name), P("i", NpgsqlDbType.Uuid, node.InstanceId)));
@@ -103,6 +104,7 @@ public sealed partial class JobStore
             P("p", NpgsqlDbType.Varchar, node.Partition), P("c", NpgsqlDbType.Integer, node.CoreIds.Length),
             P("m", NpgsqlDbType.Bigint, node.MemoryMb), P("l", NpgsqlDbType.Integer, batch)));
         await using var r = await cmd.ExecuteReaderAsync(ct);
+        await r.NextResultAsync(ct);
         var owned = await r.ReadAsync(ct); // no row: another instance owns this node, or it is DOWN
         var moved = new List<int>(writes.Count);
         foreach (var _ in writes)

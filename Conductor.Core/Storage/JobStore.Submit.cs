@@ -55,10 +55,13 @@ public sealed partial class JobStore
     /// <summary>The insert inside the caller's transaction (the scheduler fires within its schedule lock).</summary>
     internal async Task<long[]> InsertAsync(NpgsqlConnection conn, IReadOnlyList<JobSpec> specs, CancellationToken ct)
     {
-        await using var cmd = conn.Command(InsertSql, InsertParameters(specs, UtcNow));
+        await using var batch = new NpgsqlBatch(conn) { BatchCommands = { GenericPlans(), Batched(InsertSql, InsertParameters(specs, UtcNow)) } };
         var ids = new List<long>(specs.Count);
-        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        await using (var r = await batch.ExecuteReaderAsync(ct))
+        {
+            await r.NextResultAsync(ct);
             while (await r.ReadAsync(ct)) ids.Add(r.GetInt64(0));
+        }
         if (ids.Count != specs.Count) throw new InvalidOperationException($"Inserted {ids.Count} of {specs.Count} jobs.");
         return [.. ids];
     }

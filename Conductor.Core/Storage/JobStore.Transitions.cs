@@ -23,8 +23,9 @@ public sealed partial class JobStore
     public async Task<IReadOnlyList<long>> TransitionManyAsync(IReadOnlyList<Transition> transitions, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        await using var batch = new NpgsqlBatch(conn) { BatchCommands = { TransitionCommand(transitions) } };
+        await using var batch = new NpgsqlBatch(conn) { BatchCommands = { GenericPlans(), TransitionCommand(transitions) } };
         await using var r = await batch.ExecuteReaderAsync(ct);
+        await r.NextResultAsync(ct);
         var moved = new List<long>(transitions.Count);
         while (await r.ReadAsync(ct)) moved.Add(r.GetInt64(0));
         return moved;
