@@ -21,16 +21,15 @@ public sealed partial class JobStore
     /// worker instance), reads its active allocations and locks candidate jobs with SKIP LOCKED
     /// (other nodes claim concurrently); array %N limits are applied under their advisory locks;
     /// the plan (<see cref="CorePlanner"/>, with backfill) is made in memory; (2) one statement
-    /// moves the planned jobs to RUNNING with their events and allocations and returns their rows;
-    /// (3) commit. Nothing is spawned here: a crash after the commit leaves RUNNING jobs without a
+    /// moves the planned jobs to RUNNING with their events and allocations, returns their rows and
+    /// commits, in the same batch. Nothing is spawned here: a crash after the commit leaves RUNNING jobs without a
     /// pid, which recovery requeues.
     /// </summary>
     public async Task<IReadOnlyList<ClaimedJob>> ClaimAsync(NodeClaim node, int batch, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var claimed = await ClaimOnAsync(conn, node, batch, [], ct);
-        await tx.CommitAsync(ct);
+        var claimed = await ClaimAndCommitAsync(conn, tx, node, batch, [], ct);
         return claimed.Claimed;
     }
 
@@ -51,8 +50,7 @@ public sealed partial class JobStore
         if (spawn is not null) writes.Add(RecordSpawnCommand(finish.JobId, finish.Attempt ?? 0, spawn));
         var steps = FinishSteps(finish);
         writes.AddRange(steps.Select(t => TransitionCommand([t])));
-        var (rows, claimed) = await ClaimOnAsync(conn, node, batch, writes, ct);
-        await tx.CommitAsync(ct);
+        var (rows, claimed) = await ClaimAndCommitAsync(conn, tx, node, batch, writes, ct);
         // The finish steps come last among the writes; each returns the id it moved, and at most one can.
         var stepRows = rows[^steps.Count..];
         var moved = steps.Where((_, i) => stepRows[i] > 0).Select(s => (JobState?)s.To).FirstOrDefault();
@@ -60,19 +58,24 @@ public sealed partial class JobStore
     }
 
     /// <summary>
-    /// The claim within the caller's transaction. <paramref name="writes"/> run first in the same
-    /// batch, right after the node row is locked; each must return rows (RETURNING), whose
-    /// counts come back in Moved.
+    /// The claim in the caller's transaction, which it commits: in the move's own batch when jobs
+    /// are moved (one round trip fewer while the node row is locked), else on its own.
+    /// <paramref name="writes"/> run first in the same batch, right after the node row is locked;
+    /// each must return rows (RETURNING), whose counts come back in Moved.
     /// </summary>
-    private async Task<(List<int> Moved, IReadOnlyList<ClaimedJob> Claimed)> ClaimOnAsync(
-        NpgsqlConnection conn, NodeClaim node, int batch, List<NpgsqlBatchCommand> writes, CancellationToken ct)
+    private async Task<(List<int> Moved, IReadOnlyList<ClaimedJob> Claimed)> ClaimAndCommitAsync(
+        NpgsqlConnection conn, NpgsqlTransaction tx, NodeClaim node, int batch, List<NpgsqlBatchCommand> writes, CancellationToken ct)
     {
         var (owned, moved, view, locked) = await ReadClaimStateAsync(conn, node, batch, writes, ct);
-        if (!owned || batch <= 0 || view.BusyCores.Count >= node.CoreIds.Length || locked.Count == 0) return (moved, []);
-        var queue = await WithinArrayLimitsAsync(conn, locked, ct);
-        var plan = CorePlanner.Plan(view, queue, UtcNow);
-        if (plan.Count == 0) return (moved, []);
-        return (moved, await MoveToRunningAsync(conn, node.Name, plan, ct));
+        var plan = owned && batch > 0 && view.BusyCores.Count < node.CoreIds.Length && locked.Count > 0
+            ? CorePlanner.Plan(view, await WithinArrayLimitsAsync(conn, locked, ct), UtcNow)
+            : [];
+        if (plan.Count == 0)
+        {
+            await tx.CommitAsync(ct);
+            return (moved, []);
+        }
+        return (moved, await MoveToRunningAndCommitAsync(conn, node.Name, plan, ct));
     }
 
     private static async Task<(bool Owned, List<int> Moved, NodeView View, List<ArrayCandidate> Queue)> ReadClaimStateAsync(
@@ -137,7 +140,11 @@ public sealed partial class JobStore
         return (owned, moved, new NodeView(node.CoreIds, node.MemoryMb, busy, memory, exclusive, running), queue);
     }
 
-    private async Task<List<ClaimedJob>> MoveToRunningAsync(NpgsqlConnection conn, string node, IReadOnlyList<Placement> plan, CancellationToken ct)
+    /// <summary>
+    /// Moves the planned jobs and commits, in one batch. The claimed jobs are returned only once the
+    /// commit's own answer has been read: a job must never be spawned on a claim that did not commit.
+    /// </summary>
+    private async Task<List<ClaimedJob>> MoveToRunningAndCommitAsync(NpgsqlConnection conn, string node, IReadOnlyList<Placement> plan, CancellationToken ct)
     {
         // cpu id arrays travel as text ('{0,1}') because unnest cannot take a ragged int[][].
         // Times are clock_timestamp(), not now(): now() is when the claim transaction began, which
@@ -158,18 +165,22 @@ public sealed partial class JobStore
                 SELECT id, attempt, @n, cardinality(cores::int[]), cores::int[], mem, now() FROM moved)
             SELECT * FROM moved
             """;
-        await using var cmd = conn.Command(sql,
+        var move = Batched(sql,
             P("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint, plan.Select(p => p.JobId).ToArray()),
             P("cores", NpgsqlDbType.Array | NpgsqlDbType.Text, plan.Select(p => "{" + string.Join(',', p.CpuIds) + "}").ToArray()),
             P("mem", NpgsqlDbType.Array | NpgsqlDbType.Bigint, plan.Select(p => p.MemoryMb).ToArray()),
             P("n", NpgsqlDbType.Varchar, node));
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        var ordinals = JobRows.Ordinals(r);
+        await using var cmd = new NpgsqlBatch(conn) { BatchCommands = { move, new NpgsqlBatchCommand("COMMIT") } };
         var jobs = new Dictionary<long, Job>();
-        while (await r.ReadAsync(ct))
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
         {
-            var job = JobRows.Read(r, ordinals);
-            jobs[job.Id] = job;
+            var ordinals = JobRows.Ordinals(r);
+            while (await r.ReadAsync(ct))
+            {
+                var job = JobRows.Read(r, ordinals);
+                jobs[job.Id] = job;
+            }
+            while (await r.NextResultAsync(ct)) { } // the COMMIT: it throws here if it failed
         }
         return plan.Where(p => jobs.ContainsKey(p.JobId)).Select(p => new ClaimedJob(jobs[p.JobId], p.CpuIds)).ToList();
     }

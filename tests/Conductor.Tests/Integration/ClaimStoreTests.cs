@@ -155,4 +155,24 @@ public sealed class ClaimStoreTests : IAsyncLifetime
         var job = await LoadAsync(id);
         (job.State, job.Reason, job.Pid).Should().Be((JobState.Failed, JobReason.NodeFail, (int?)null));
     }
+
+    [Fact]
+    public async Task Claim_WhoseCommitFails_ReturnsNothing_AndLeavesTheJobPending()
+    {
+        var id = await AddJobAsync();
+        // A deferred constraint trigger fails the claim's COMMIT itself, after the move succeeded.
+        await _db.ExecuteAsync("""
+            CREATE FUNCTION fail_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'commit refused'; END $$;
+            CREATE CONSTRAINT TRIGGER refuse_claims AFTER INSERT ON allocations DEFERRABLE INITIALLY DEFERRED
+                FOR EACH ROW EXECUTE FUNCTION fail_at_commit();
+            """);
+
+        var claim = () => Store.ClaimAsync(_node, 4, CancellationToken.None);
+
+        (await claim.Should().ThrowAsync<Npgsql.PostgresException>()).Which.MessageText.Should().Be("commit refused");
+        (await LoadAsync(id)).State.Should().Be(JobState.Pending, "the claim did not commit");
+        await _db.ExecuteAsync("DROP TRIGGER refuse_claims ON allocations");
+        (await Store.ClaimAsync(_node, 4, CancellationToken.None)).Should().ContainSingle("the pooled connection is usable again")
+            .Which.Job.Id.Should().Be(id);
+    }
 }
