@@ -44,16 +44,32 @@ public sealed partial class JobStore
     public async Task<(JobState? Moved, IReadOnlyList<ClaimedJob> Claimed)> FinishAndClaimAsync(
         Transition finish, SpawnRecord? spawn, NodeClaim node, int batch, CancellationToken ct)
     {
+        var (moved, claimed) = await FinishAndClaimAsync([(finish, spawn)], node, batch, ct);
+        return (moved[0], claimed);
+    }
+
+    /// <summary>
+    /// Several jobs' ends, each as in the single form, and one claim for all the cores they free,
+    /// in one transaction: what ended while the previous finish was being written goes together.
+    /// </summary>
+    /// <returns>For each finish in order, the state its job moved to (null: someone else moved it first).</returns>
+    public async Task<(IReadOnlyList<JobState?> Moved, IReadOnlyList<ClaimedJob> Claimed)> FinishAndClaimAsync(
+        IReadOnlyList<(Transition Finish, SpawnRecord? Spawn)> finishes, NodeClaim node, int batch, CancellationToken ct)
+    {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var writes = new List<NpgsqlBatchCommand>();
-        if (spawn is not null) writes.Add(RecordSpawnCommand(finish.JobId, finish.Attempt ?? 0, spawn));
-        var steps = FinishSteps(finish);
-        writes.AddRange(steps.Select(t => TransitionCommand([t])));
+        var steps = new List<(int First, IReadOnlyList<Transition> Steps)>(finishes.Count);
+        foreach (var (finish, spawn) in finishes)
+        {
+            if (spawn is not null) writes.Add(RecordSpawnCommand(finish.JobId, finish.Attempt ?? 0, spawn));
+            var mine = FinishSteps(finish);
+            steps.Add((writes.Count, mine));
+            writes.AddRange(mine.Select(t => TransitionCommand([t])));
+        }
         var (rows, claimed) = await ClaimAndCommitAsync(conn, tx, node, batch, writes, ct);
-        // The finish steps come last among the writes; each returns the id it moved, and at most one can.
-        var stepRows = rows[^steps.Count..];
-        var moved = steps.Where((_, i) => stepRows[i] > 0).Select(s => (JobState?)s.To).FirstOrDefault();
+        // Each step returns the id it moved, and at most one step of a finish can.
+        var moved = steps.Select(f => f.Steps.Where((_, i) => rows[f.First + i] > 0).Select(t => (JobState?)t.To).FirstOrDefault()).ToList();
         return (moved, claimed);
     }
 

@@ -48,17 +48,62 @@ public sealed class NodeClaims(JobStore store, NodeAgent node, RunningJobs runni
         return claimed.Count == batch;
     }
 
+    private readonly Lock _gate = new();
+    private readonly List<PendingFinish> _finishes = [];
+    private readonly SemaphoreSlim _writer = new(1, 1);
+
+    private sealed record PendingFinish(Transition Finish, SpawnRecord? Spawn, int Cores)
+    {
+        public TaskCompletionSource<JobState?> Written { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
     /// <summary>
     /// Ends a job that holds <paramref name="cores"/> cores (see <see cref="JobStore.FinishAsync"/>)
     /// and claims for the cores then free, in one transaction. <paramref name="spawn"/>: the pid
-    /// record of a job that ended before it was written, written with the outcome.
+    /// record of a job that ended before it was written, written with the outcome. One finish
+    /// transaction runs at a time: jobs that end while one is written go together in the next,
+    /// rather than each waiting in PostgreSQL for the node row the one before holds until its
+    /// commit. A failed write fails every finish in it, and each caller retries its own.
     /// </summary>
     public async Task<JobState?> FinishAsync(Transition finish, SpawnRecord? spawn, int cores, CancellationToken ct)
     {
-        var free = node.Cpus - running.HeldCores + cores;
-        var batch = Claiming && free > 0 ? Window(free) : 0;
-        if (batch == 0 && spawn is null) return await store.FinishAsync(finish, ct);
-        var (moved, claimed) = await store.FinishAndClaimAsync(finish, spawn, node.Claim, batch, ct);
+        var mine = new PendingFinish(finish, spawn, cores);
+        lock (_gate) _finishes.Add(mine);
+        await _writer.WaitAsync(ct);
+        try
+        {
+            if (!mine.Written.Task.IsCompleted) // else the writer before us took it along
+            {
+                List<PendingFinish> batch;
+                lock (_gate)
+                {
+                    batch = [.. _finishes];
+                    _finishes.Clear();
+                }
+                try
+                {
+                    var moved = await WriteAsync(batch, ct);
+                    for (var i = 0; i < batch.Count; i++) batch[i].Written.TrySetResult(moved[i]);
+                }
+                catch (Exception e)
+                {
+                    foreach (var f in batch) f.Written.TrySetException(e);
+                }
+            }
+        }
+        finally
+        {
+            _writer.Release();
+        }
+        return await mine.Written.Task;
+    }
+
+    private async Task<IReadOnlyList<JobState?>> WriteAsync(List<PendingFinish> batch, CancellationToken ct)
+    {
+        var free = node.Cpus - running.HeldCores + batch.Sum(f => f.Cores);
+        var window = Claiming && free > 0 ? Window(free) : 0;
+        if (window == 0 && batch is [{ Spawn: null } only]) return [await store.FinishAsync(only.Finish, ct)];
+        var (moved, claimed) = await store.FinishAndClaimAsync([.. batch.Select(f => (f.Finish, f.Spawn))], node.Claim, window, ct);
         Start(claimed);
         return moved;
     }

@@ -92,7 +92,7 @@ public sealed class Stack : IAsyncDisposable
         return p;
     }
 
-    public async Task WaitAsync(Func<Task<bool>> condition, string what, double seconds = 120)
+    public async Task WaitAsync(Func<Task<bool>> condition, string what, double seconds = 120, int pollMs = 20)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (true)
@@ -105,7 +105,7 @@ public sealed class Stack : IAsyncDisposable
             {
             }
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"Timed out waiting until {what}");
-            await Task.Delay(20);
+            await Task.Delay(pollMs);
         }
     }
 

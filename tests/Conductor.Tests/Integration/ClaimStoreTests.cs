@@ -105,6 +105,40 @@ public sealed class ClaimStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FinishAndClaim_OfSeveralJobs_WritesEachOutcome_AndClaimsOntoAllTheirCores_InOneTransaction()
+    {
+        var wide = new NodeClaim("wide-node", Guid.NewGuid(), "default", [0, 1], 4096);
+        await _services.GetRequiredService<NodeStore>().RegisterAsync(new Node
+        {
+            Name = wide.Name, Partition = wide.Partition, Cpus = 2, CoreIds = wide.CoreIds, MemoryMb = wide.MemoryMb,
+            State = NodeState.Up, InstanceId = wide.InstanceId, BootId = "boot",
+        }, CancellationToken.None);
+        var ok = await AddJobAsync();
+        var failing = await AddJobAsync(j => { j.MaxRetries = 1; j.RetryDelaySeconds = 3600; });
+        (await Store.ClaimAsync(wide, 8, CancellationToken.None)).Select(c => c.Job.Id).Should().Equal(ok, failing);
+        // A finish of a job that is not RUNNING any more (someone else moved it) moves nothing.
+        var taken = await AddJobAsync();
+        await Store.TransitionAsync(new Transition(taken, JobState.Pending, JobState.Cancelled, JobReason.CancelledByUser), CancellationToken.None);
+        var next = new[] { await AddJobAsync(), await AddJobAsync() };
+
+        var (moved, claimed) = await Store.FinishAndClaimAsync(
+        [
+            (new Transition(ok, JobState.Running, JobState.Completed, JobReason.None) { ExitCode = 0, Attempt = 1, Node = wide.Name },
+                new SpawnRecord(4242, 777, "boot", "/tmp", "/tmp/out", "/tmp/err")),
+            (new Transition(failing, JobState.Running, JobState.Failed, JobReason.NonZeroExitCode) { ExitCode = 1, Attempt = 1, Node = wide.Name }, null),
+            (new Transition(taken, JobState.Running, JobState.Completed, JobReason.None) { ExitCode = 0, Attempt = 1, Node = wide.Name }, null),
+        ], wide, 8, CancellationToken.None);
+
+        moved.Should().Equal(JobState.Completed, JobState.Pending, null);
+        claimed.Select(c => c.Job.Id).Should().BeEquivalentTo(next, "both cores are free again");
+        claimed.SelectMany(c => c.CpuIds).Should().BeEquivalentTo([0, 1]);
+        (await LoadAsync(ok)).Pid.Should().Be(4242);
+        (await _db.ScalarAsync<long>($"SELECT count(DISTINCT xmin::text) FROM jobs WHERE id IN ({ok}, {failing}, {next[0]}, {next[1]})"))
+            .Should().Be(1, "the outcomes and the claim are one transaction");
+        await Invariants.AssertHoldAsync(_db);
+    }
+
+    [Fact]
     public async Task FinishAndClaim_FailureWithRetriesLeft_GoesBackToPending()
     {
         var id = await AddJobAsync(j => { j.MaxRetries = 1; j.RetryDelaySeconds = 3600; });
