@@ -82,7 +82,8 @@ public sealed class Dispatcher(
     private void Start(ClaimedJob claim, CancellationToken ct)
     {
         var run = running.Add(claim.Job.Id, claim.Job.Attempt, claim.CpuIds.Length);
-        _ = running.Track(run, Task.Run(() => supervisor.RunClaimedAsync(claim, run, ct), CancellationToken.None));
+        // Runs here up to its first await (the spawn request is sent), without a thread hop.
+        _ = running.Track(run, supervisor.RunClaimedAsync(claim, run, ct));
     }
 
     /// <summary>

@@ -31,7 +31,7 @@ public sealed class RunningJobs(WakeUps wakeUps, ILogger<RunningJobs> log)
             if (t.Exception is { } e) log.LogError(e, "Supervision of job {JobId} failed", run.JobId);
             _jobs.TryRemove(run.JobId, out _);
             wakeUps.Wake();
-        }, TaskScheduler.Default);
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     public RunningJob? Find(long jobId) => _jobs.TryGetValue(jobId, out var j) ? j.Run : null;

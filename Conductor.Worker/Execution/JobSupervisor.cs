@@ -56,7 +56,9 @@ public sealed class JobSupervisor(
         // A job that ends within moments has its pid written with its outcome, in the finish's
         // transaction: one write fewer per short job. Until then the pid file the spawner wrote
         // before answering is what recovery goes by, as in crash window #2.
-        if (await Task.WhenAny(process.Exited, Task.Delay(RecordDelay)) != process.Exited)
+        // WaitAsync drops its timer when the job ends first: no timer fires for a short job.
+        await ((Task)process.Exited).WaitAsync(RecordDelay).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (!process.Exited.IsCompleted)
         {
             if (!await RecordSpawnAsync(job, run, record)) return;
             record = null;
@@ -129,9 +131,12 @@ public sealed class JobSupervisor(
             limit = deadline - DateTime.UtcNow;
             if (limit < TimeSpan.Zero) limit = TimeSpan.Zero;
         }
+        // The time limit's timer goes when the job ends first, rather than firing for nothing later.
+        using var ended = new CancellationTokenSource();
         var cancelled = Task.Delay(Timeout.Infinite, run.StopRequested);
-        var timedOut = Task.Delay(limit);
+        var timedOut = Task.Delay(limit, ended.Token);
         var first = await Task.WhenAny(exited, cancelled, timedOut);
+        ended.Cancel();
         if (first == exited) return StopCause.None;
         if (first == timedOut) return StopCause.TimeLimit;
         return run.IsShutdownKill ? StopCause.Shutdown : StopCause.Cancel;

@@ -72,7 +72,11 @@ internal sealed class SpawnerClient
     {
         if (_lost) throw new IOException($"The job spawner for {_label} is gone.");
         var request = template with { Id = Interlocked.Increment(ref _nextId) };
-        var reply = new TaskCompletionSource<LaunchedProcess>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The reply and the exit run their continuations on the reading thread, up to the job's
+        // next await (a database round trip or the spawn of the next job): a hand-off to the
+        // thread pool per message would cost two more thread wake-ups per job. Nothing waits
+        // synchronously on this thread's work.
+        var reply = new TaskCompletionSource<LaunchedProcess>();
         _requests[request.Id] = reply;
         await _writing.WaitAsync(ct);
         try
@@ -114,7 +118,7 @@ internal sealed class SpawnerClient
                         var id = reader.ReadInt32();
                         var pid = reader.ReadInt32();
                         var ticks = reader.ReadInt64();
-                        var exit = new TaskCompletionSource<int?>(TaskCreationOptions.RunContinuationsAsynchronously);
+                        var exit = new TaskCompletionSource<int?>();
                         _exits[pid] = (ticks, exit);
                         if (_requests.TryRemove(id, out var reply)) reply.TrySetResult(new LaunchedProcess(pid, ticks, exit.Task));
                         break;
