@@ -13,13 +13,18 @@ public sealed class AllowedRoots(IEnumerable<string> roots)
 
     public IReadOnlyList<string> Roots => _roots;
 
-    /// <summary>Null when <paramref name="path"/> is acceptable, else why not (a sentence fragment).</summary>
-    public string? Violation(string path)
+    /// <summary>
+    /// Null when <paramref name="path"/> is acceptable, else why not (a sentence fragment).
+    /// <paramref name="known"/>: a directory whose real path the caller already knows and whose
+    /// own components nobody else can replace (the worker's job directory); a path inside it is
+    /// resolved from there, below it only.
+    /// </summary>
+    public string? Violation(string path, (string Dir, string Real)? known = null)
     {
         if (!Path.IsPathRooted(path)) return "must be an absolute path";
         if (path.Split('/').Contains("..")) return "must not contain '..' segments";
         if (path.Contains('\0')) return "must not contain NUL characters";
-        var real = RealPath.Resolve(path);
+        var real = known is { } k ? RealPath.Resolve(path, k.Dir, k.Real) : RealPath.Resolve(path);
         return Contains(real) ? null : $"must be inside one of the allowed roots ({string.Join(", ", _roots)}); it resolves to {real}";
     }
 
@@ -31,11 +36,26 @@ public sealed class AllowedRoots(IEnumerable<string> roots)
 public static class RealPath
 {
     private const int MaxLinks = 40;
+    private const int ENOENT = 2, ENOTDIR = 20;
 
-    public static string Resolve(string path)
+    public static string Resolve(string path) => ResolveFrom("/", Path.GetFullPath(path));
+
+    /// <summary>
+    /// The same, for a path that may lie inside <paramref name="knownDir"/>, whose real path is
+    /// <paramref name="knownReal"/>: only the components below it are looked at.
+    /// </summary>
+    public static string Resolve(string path, string knownDir, string knownReal)
     {
-        var pending = new Stack<string>(Path.GetFullPath(path).Split('/', StringSplitOptions.RemoveEmptyEntries).Reverse());
-        var current = "/";
+        var full = Path.GetFullPath(path);
+        if (full == knownDir) return knownReal;
+        return full.StartsWith(knownDir + "/", StringComparison.Ordinal) ? ResolveFrom(knownReal, full[(knownDir.Length + 1)..]) : ResolveFrom("/", full);
+    }
+
+    private static string ResolveFrom(string start, string relative)
+    {
+        var pending = new Stack<string>(relative.Split('/', StringSplitOptions.RemoveEmptyEntries).Reverse());
+        var buffer = new byte[4096];
+        var current = start;
         var links = 0;
         while (pending.TryPop(out var part))
         {
@@ -46,28 +66,35 @@ public static class RealPath
                 continue;
             }
             var next = Path.Combine(current, part);
-            var target = Link(next);
+            var (target, missing) = Link(next, buffer);
+            if (missing)
+            {
+                // Nothing below a missing component exists either: the rest is kept as written.
+                current = next;
+                while (pending.TryPop(out var rest)) current = rest == ".." ? Path.GetDirectoryName(current) ?? "/" : rest == "." ? current : Path.Combine(current, rest);
+                break;
+            }
             if (target is null)
             {
                 current = next;
                 continue;
             }
-            if (++links > MaxLinks) throw new IOException($"Too many levels of symbolic links in {path}.");
+            if (++links > MaxLinks) throw new IOException($"Too many levels of symbolic links in {relative}.");
             foreach (var p in target.Split('/', StringSplitOptions.RemoveEmptyEntries).Reverse()) pending.Push(p);
             if (target.StartsWith('/')) current = "/";
         }
         return current;
     }
 
-    private static string? Link(string path)
+    /// <summary>The link's target (null: not a link), and whether the path does not exist; one readlink(2).</summary>
+    private static (string? Target, bool Missing) Link(string path, byte[] buffer)
     {
-        try
-        {
-            return new FileInfo(path).LinkTarget;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
+        var n = readlink(path, buffer, buffer.Length);
+        if (n >= 0) return (System.Text.Encoding.UTF8.GetString(buffer, 0, (int)n), false);
+        var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+        return (null, errno is ENOENT or ENOTDIR);
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern nint readlink([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string path, byte[] buffer, nint size);
 }

@@ -27,10 +27,15 @@ public sealed class JobFiles(string dataDir, Job job)
     /// </summary>
     public string? PathViolation(AllowedRoots roots)
     {
+        // The job's own directory is made by the worker in <data>/jobs, where nobody else may
+        // create or rename entries: only what lies below it needs its links resolved.
+        var known = (Directory, Path.Combine(RealDataDirs.GetOrAdd(Path.GetFullPath(dataDir), RealPath.Resolve), "jobs", Path.GetFileName(Directory)));
         foreach (var (field, path) in new[] { ("current_working_directory", WorkDir), ("standard_output", StdoutPath), ("standard_error", StderrPath) })
-            if (roots.Violation(path) is { } why) return $"{field} {path} {why}.";
+            if (roots.Violation(path, known) is { } why) return $"{field} {path} {why}.";
         return null;
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> RealDataDirs = new();
 
     /// <summary>
     /// Writes the script and clears what a previous attempt left behind. With a

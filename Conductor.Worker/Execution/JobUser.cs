@@ -16,6 +16,15 @@ public sealed class RunAsPolicy(IOptions<WorkerOptions> options)
 {
     public static bool WorkerIsRoot { get; } = Mono.Unix.Native.Syscall.geteuid() == 0;
 
+    /// <summary>
+    /// How long a looked-up user is reused. A lookup reads the user database through NSS (for
+    /// files, /etc/passwd several times over: about 30 system calls), per job otherwise; nscd and
+    /// sssd cache users for longer than this. A missing user is looked up again every time.
+    /// </summary>
+    internal static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (JobUser User, long At)> _known = new();
+
     /// <summary>Null when the job keeps the worker's (non-root) user.</summary>
     public JobUser? For(string account) =>
         Resolve(options.Value.AccountUsers.TryGetValue(account, out var mapped) ? mapped : options.Value.RunAs, account);
@@ -23,9 +32,18 @@ public sealed class RunAsPolicy(IOptions<WorkerOptions> options)
     /// <summary>The user of accounts without a mapping (<c>RunAs</c>); null when jobs keep the worker's user.</summary>
     public JobUser? Default() => Resolve(options.Value.RunAs, "(default)");
 
-    private static JobUser? Resolve(string name, string account)
+    private JobUser? Resolve(string name, string account)
     {
         if (!WorkerIsRoot) return null;
+        var now = Environment.TickCount64;
+        if (_known.TryGetValue(name, out var known) && now - known.At < CacheFor.TotalMilliseconds) return known.User;
+        var user = LookUp(name, account);
+        _known[name] = (user, now);
+        return user;
+    }
+
+    private static JobUser LookUp(string name, string account)
+    {
         UnixUserInfo info;
         try
         {

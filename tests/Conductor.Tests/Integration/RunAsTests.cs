@@ -34,6 +34,22 @@ public sealed class RunAsTests(RunAsClusterFixture cluster) : IClassFixture<RunA
     private static bool TestsRunAsRoot => Syscall.geteuid() == 0;
 
     [Fact]
+    public void UserLookups_AreReusedForAWhile_ButAMissingUserIsLookedUpEveryTime()
+    {
+        TestsRunAsRoot.Should().BeTrue("the worker drops jobs to their users only when it runs as root");
+        var policy = new Conductor.Worker.Execution.RunAsPolicy(Microsoft.Extensions.Options.Options.Create(new Conductor.Worker.WorkerOptions
+        {
+            RunAs = "conductor-job", AccountUsers = { ["ghost"] = $"nobody-{Guid.NewGuid():N}"[..20] },
+        }));
+
+        var first = policy.For("alice");
+        first!.Name.Should().Be("conductor-job");
+        policy.For("bob").Should().BeSameAs(first, "the lookup of conductor-job is reused");
+        for (var i = 0; i < 2; i++)
+            policy.Invoking(p => p.For("ghost")).Should().Throw<InvalidOperationException>().WithMessage("*does not exist*");
+    }
+
+    [Fact]
     public async Task Job_RunsAsTheUnprivilegedJobUser_WhileTheWorkerRunsAsRoot()
     {
         var id = await Client.SubmitAsync("id -u; id -un; echo \"$HOME $USER\"");

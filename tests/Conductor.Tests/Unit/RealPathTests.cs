@@ -1,0 +1,36 @@
+using Conductor.Core.Jobs;
+
+namespace Conductor.Tests.Unit;
+
+/// <summary>The worker's path check resolves links as the kernel would open the path, and from a known directory only below it.</summary>
+public sealed class RealPathTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"realpath-{Guid.NewGuid():N}")).FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Resolve_FollowsEveryLink_AndKeepsAMissingTailAsWritten()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "real"));
+        File.CreateSymbolicLink(Path.Combine(_dir, "link"), Path.Combine(_dir, "real"));
+        File.CreateSymbolicLink(Path.Combine(_dir, "real", "out"), "/etc");
+
+        RealPath.Resolve(Path.Combine(_dir, "link", "out", "passwd")).Should().Be("/etc/passwd");
+        RealPath.Resolve(Path.Combine(_dir, "link", "missing", "a", "..", "b")).Should().Be(Path.Combine(_dir, "real", "missing", "b"));
+    }
+
+    [Fact]
+    public void Resolve_FromAKnownDirectory_StillFollowsTheLinksBelowIt()
+    {
+        var jobDir = Directory.CreateDirectory(Path.Combine(_dir, "jobs", "7")).FullName;
+        File.CreateSymbolicLink(Path.Combine(jobDir, "stdout.log"), "/etc/shadow");
+        var roots = new AllowedRoots([_dir]);
+
+        RealPath.Resolve(Path.Combine(jobDir, "stdout.log"), jobDir, jobDir).Should().Be("/etc/shadow");
+        RealPath.Resolve(Path.Combine(jobDir, "stderr.log"), jobDir, jobDir).Should().Be(Path.Combine(jobDir, "stderr.log"));
+        RealPath.Resolve("/etc/../etc/hostname", jobDir, jobDir).Should().Be("/etc/hostname", "a path outside the known directory is resolved whole");
+        roots.Violation(Path.Combine(jobDir, "stdout.log"), (jobDir, jobDir)).Should().Contain("resolves to /etc/shadow");
+        roots.Violation(Path.Combine(jobDir, "stderr.log"), (jobDir, jobDir)).Should().BeNull();
+    }
+}
