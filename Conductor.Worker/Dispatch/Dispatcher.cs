@@ -16,7 +16,7 @@ public sealed class Dispatcher(
     IDbContextFactory<ConductorDbContext> contexts, JobStore store, NodeAgent node, StartupRecovery recovery,
     JobSupervisor supervisor, RunningJobs running, NodeClaims claims, WakeUps wakeUps, RedisListener redis, StoreRetry retry, SpawnerLauncher launcher,
     RunAsPolicy runAs,
-    IHostApplicationLifetime lifetime, IOptions<WorkerOptions> options, ILogger<Dispatcher> log) : BackgroundService
+    IHostApplicationLifetime lifetime, IOptions<WorkerOptions> options, ILogger<Dispatcher> log) : WorkerService
 {
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
@@ -143,9 +143,8 @@ public sealed class Dispatcher(
         }
     }
 
-    public override async Task StopAsync(CancellationToken ct)
+    protected override async Task StoppingAsync(CancellationToken ct)
     {
-        await base.StopAsync(ct);
         if (options.Value.OnShutdown != ShutdownBehaviour.Kill)
         {
             log.LogInformation("Worker stopping; {Count} running jobs are left running and will be re-adopted", running.Count);

@@ -8,7 +8,7 @@ namespace Conductor.Worker.Messaging;
 /// multiplexer reconnects in the background and restores the subscriptions by itself, and
 /// until then the dispatch loop polls PostgreSQL. Nothing is ever only in Redis.
 /// </summary>
-public sealed class RedisListener(string configuration, WakeUps wakeUps, ILogger<RedisListener> log) : BackgroundService
+public sealed class RedisListener(string configuration, WakeUps wakeUps, ILogger<RedisListener> log) : WorkerService
 {
     private ConnectionMultiplexer? _mux;
 

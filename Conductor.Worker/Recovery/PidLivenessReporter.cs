@@ -12,7 +12,7 @@ namespace Conductor.Worker.Recovery;
 /// It reports; it does not act — recovery, cancel and the supervisors own the outcomes.
 /// </summary>
 public sealed class PidLivenessReporter(
-    JobStore store, IProcessProbe probe, NodeAgent node, IOptions<WorkerOptions> options, ILogger<PidLivenessReporter> log) : BackgroundService
+    JobStore store, IProcessProbe probe, NodeAgent node, IOptions<WorkerOptions> options, ILogger<PidLivenessReporter> log) : WorkerService
 {
     protected override async Task ExecuteAsync(CancellationToken ct)
     {

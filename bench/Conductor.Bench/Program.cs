@@ -52,6 +52,10 @@ if (Runs("1"))
         var values = cpuPerJob.Select(c => c.GetValueOrDefault(part)).ToList();
         Add(new("1 end-to-end", $"CPU per job: {part}", Stats.Median(values), "ms", "-", null, values));
     }
+    var e2eBulk = await Repeat(async () => (await EndToEnd.RunAsync(e2eJobs, bulk: true)).PerSecond);
+    var bulkRatio = Stats.Median(e2eBulk) / Stats.Median(ceiling);
+    Add(new("1 end-to-end", $"same, one bulk submit of {e2eJobs}", Stats.Median(e2eBulk), "jobs/s", "-", null, e2eBulk));
+    Add(new("1 end-to-end", "ratio to ceiling, bulk submit", bulkRatio * 100, "%", ">= 50 %", bulkRatio >= 0.5));
 }
 
 if (Runs("2"))
