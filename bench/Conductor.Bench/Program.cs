@@ -33,29 +33,41 @@ async Task<List<double>> Repeat(Func<Task<double>> run)
 var e2eJobs = quick ? 300 : 2000;
 if (Runs("1"))
 {
-    var ceiling = await Repeat(() => Ceiling.MeasureAsync(e2eJobs));
-    Add(new("ceiling", "bash -c true, parallel=cores", Stats.Median(ceiling), "proc/s", "-", null, ceiling));
-
+    // The machine is shared and its speed drifts over minutes (the ceiling moved 168-204 /s within
+    // one run). Each end-to-end run is therefore paired with a ceiling measured right next to it
+    // (before the 8-client run, after the bulk run), and the ratio is the median of the pairs'.
+    var ceiling = new List<double>();
+    var e2e = new List<double>();
+    var e2eBulk = new List<double>();
+    var ratios = new List<double>();
+    var bulkRatios = new List<double>();
     var cpuPerJob = new List<Dictionary<string, double>>();
-    var e2e = await Repeat(async () =>
+    for (var i = 0; i < runs; i++)
     {
+        var before = await Ceiling.MeasureAsync(e2eJobs);
         var (rate, cpu) = await EndToEnd.RunAsync(e2eJobs);
+        var bulkRate = (await EndToEnd.RunAsync(e2eJobs, bulk: true)).PerSecond;
+        var after = await Ceiling.MeasureAsync(e2eJobs);
+        ceiling.AddRange([before, after]);
+        e2e.Add(rate);
+        e2eBulk.Add(bulkRate);
+        ratios.Add(rate / before);
+        bulkRatios.Add(bulkRate / after);
         cpuPerJob.Add(cpu);
-        return rate;
-    });
-    var ratio = Stats.Median(e2e) / Stats.Median(ceiling);
+    }
+    Add(new("ceiling", "bash -c true, parallel=cores", Stats.Median(ceiling), "proc/s", "-", null, ceiling));
+    var ratio = Stats.Median(ratios);
     Add(new("1 end-to-end", $"{e2eJobs} x true, 1 core, 2-core node", Stats.Median(e2e), "jobs/s", "-", null, e2e));
-    Add(new("1 end-to-end", "ratio to ceiling", ratio * 100, "%", ">= 50 %", ratio >= 0.5));
+    Add(new("1 end-to-end", "ratio to ceiling (paired runs)", ratio * 100, "%", ">= 50 %", ratio >= 0.5, [.. ratios.Select(r => r * 100)]));
     // Where the time goes: CPU per job of each part (two cores give 2,000 ms of CPU per second).
     foreach (var part in cpuPerJob.SelectMany(c => c.Keys).Distinct())
     {
         var values = cpuPerJob.Select(c => c.GetValueOrDefault(part)).ToList();
         Add(new("1 end-to-end", $"CPU per job: {part}", Stats.Median(values), "ms", "-", null, values));
     }
-    var e2eBulk = await Repeat(async () => (await EndToEnd.RunAsync(e2eJobs, bulk: true)).PerSecond);
-    var bulkRatio = Stats.Median(e2eBulk) / Stats.Median(ceiling);
+    var bulkRatio = Stats.Median(bulkRatios);
     Add(new("1 end-to-end", $"same, one bulk submit of {e2eJobs}", Stats.Median(e2eBulk), "jobs/s", "-", null, e2eBulk));
-    Add(new("1 end-to-end", "ratio to ceiling, bulk submit", bulkRatio * 100, "%", ">= 50 %", bulkRatio >= 0.5));
+    Add(new("1 end-to-end", "ratio to ceiling, bulk submit (paired)", bulkRatio * 100, "%", ">= 50 %", bulkRatio >= 0.5, [.. bulkRatios.Select(r => r * 100)]));
 }
 
 if (Runs("2"))
