@@ -148,11 +148,24 @@ public sealed class MemoryCgroups : IDisposable
     public void Dispose()
     {
         if (_base is null) return;
+        lock (_gate) RemoveIdle(_base, _slotPrefix, _held.Contains);
+    }
+
+    /// <summary>
+    /// Removes the slots of <paramref name="node"/> nothing runs in, under this process's own
+    /// cgroup (as its workers would find it): for a node whose worker was killed, not stopped.
+    /// </summary>
+    public static void RemoveIdleSlotsOf(string node)
+    {
+        if (Locate() is (string root, _)) RemoveIdle(root, SlotPrefix(node), _ => false);
+    }
+
+    private static void RemoveIdle(string root, string prefix, Func<string, bool> held)
+    {
         try
         {
-            lock (_gate)
-                foreach (var dir in Directory.EnumerateDirectories(_base, _slotPrefix + "*"))
-                    if (!_held.Contains(dir) && IsEmpty(dir)) Mono.Unix.Native.Syscall.rmdir(dir);
+            foreach (var dir in Directory.EnumerateDirectories(root, prefix + "*"))
+                if (!held(dir) && IsEmpty(dir)) Mono.Unix.Native.Syscall.rmdir(dir);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -11,6 +11,7 @@ public class ClusterFixture : IAsyncLifetime
     public ConductorClient Client { get; private set; } = null!;
     public WorkerProcess? Worker { get; private set; }
     private readonly List<WorkerProcess> _workers = [];
+    private readonly HashSet<string> _nodes = [];
     public string DataDir { get; private set; } = null!;
     public string NodeName { get; } = $"node-{Guid.NewGuid():N}"[..13];
 
@@ -40,6 +41,7 @@ public class ClusterFixture : IAsyncLifetime
         var since = DateTime.UtcNow;
         var worker = Worker = WorkerProcess.Start(settings);
         _workers.Add(worker);
+        _nodes.Add(settings.Name);
         await Eventually.Until(async () => await RegisteredSinceAsync(settings.Name, since) || worker.HasExited,
             ok => ok, TimeSpan.FromSeconds(60), $"the worker registers node {settings.Name}");
         if (worker.HasExited) throw new InvalidOperationException("The worker exited at start:\n" + worker.Output);
@@ -66,6 +68,8 @@ public class ClusterFixture : IAsyncLifetime
         if (Api is not null) await Api.DisposeAsync();
         if (Database is not null) await Database.DisposeAsync();
         if (DataDir is not null) KillLeftoverJobs();
+        // A killed worker leaves its node's memory cgroup slots; hundreds of them slow the kernel.
+        foreach (var node in _nodes) Conductor.Worker.Execution.MemoryCgroups.RemoveIdleSlotsOf(node);
     }
 
     /// <summary>Job processes outlive a killed worker by design; a test run must not leave any behind.</summary>
