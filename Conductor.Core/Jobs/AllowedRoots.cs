@@ -57,23 +57,19 @@ public static class RealPath
         var buffer = new byte[4096];
         var current = start;
         var links = 0;
+        var missing = false; // the current directory does not exist: nothing below it does either
         while (pending.TryPop(out var part))
         {
             if (part == ".") continue;
             if (part == "..")
             {
                 current = Path.GetDirectoryName(current) ?? "/";
+                missing = false;
                 continue;
             }
             var next = Path.Combine(current, part);
-            var (target, missing) = Link(next, buffer);
-            if (missing)
-            {
-                // Nothing below a missing component exists either: the rest is kept as written.
-                current = next;
-                while (pending.TryPop(out var rest)) current = rest == ".." ? Path.GetDirectoryName(current) ?? "/" : rest == "." ? current : Path.Combine(current, rest);
-                break;
-            }
+            var (target, gone) = missing ? (null, true) : Link(next, buffer);
+            missing = gone;
             if (target is null)
             {
                 current = next;

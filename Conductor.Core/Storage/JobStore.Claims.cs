@@ -34,23 +34,12 @@ public sealed partial class JobStore
     }
 
     /// <summary>
-    /// Ends a job's attempt and, in the same transaction, claims what fits on the cores that frees
+    /// Ends jobs' attempts and, in the same transaction, claims what fits on the cores that frees
     /// (see <see cref="ClaimAsync"/>): one commit instead of two between one job on a core and the
-    /// next. The finish is <see cref="FinishAsync"/>'s, written after the node row is locked (the
-    /// order the reaper takes them in too), and written whether or not the claim finds the node
-    /// still ours. <paramref name="spawn"/>: the pid record of a job that ended before it was
-    /// recorded, written first.
-    /// </summary>
-    public async Task<(JobState? Moved, IReadOnlyList<ClaimedJob> Claimed)> FinishAndClaimAsync(
-        Transition finish, SpawnRecord? spawn, NodeClaim node, int batch, CancellationToken ct)
-    {
-        var (moved, claimed) = await FinishAndClaimAsync([(finish, spawn)], node, batch, ct);
-        return (moved[0], claimed);
-    }
-
-    /// <summary>
-    /// Several jobs' ends, each as in the single form, and one claim for all the cores they free,
-    /// in one transaction: what ended while the previous finish was being written goes together.
+    /// next, and one for all the jobs that ended while the previous finish was being written. Each
+    /// finish is <see cref="FinishAsync"/>'s, written after the node row is locked (the order the
+    /// reaper takes them in too), and written whether or not the claim finds the node still ours.
+    /// A finish's spawn record: the pid record of a job that ended before it was recorded, written first.
     /// </summary>
     /// <returns>For each finish in order, the state its job moved to (null: someone else moved it first).</returns>
     public async Task<(IReadOnlyList<JobState?> Moved, IReadOnlyList<ClaimedJob> Claimed)> FinishAndClaimAsync(

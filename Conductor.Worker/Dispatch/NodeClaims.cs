@@ -23,6 +23,10 @@ public sealed class NodeClaims(JobStore store, NodeAgent node, RunningJobs runni
     private volatile Action<ClaimedJob>? _start;
     private CancellationToken _stopping = new(canceled: true);
 
+    private readonly Lock _gate = new();
+    private readonly List<PendingFinish> _finishes = [];
+    private readonly SemaphoreSlim _writer = new(1, 1);
+
     /// <summary>From now on claim, and hand each claimed job to <paramref name="start"/>.</summary>
     public void Open(Action<ClaimedJob> start, CancellationToken stopping)
     {
@@ -47,10 +51,6 @@ public sealed class NodeClaims(JobStore store, NodeAgent node, RunningJobs runni
         Start(claimed);
         return claimed.Count == batch;
     }
-
-    private readonly Lock _gate = new();
-    private readonly List<PendingFinish> _finishes = [];
-    private readonly SemaphoreSlim _writer = new(1, 1);
 
     private sealed record PendingFinish(Transition Finish, SpawnRecord? Spawn, int Cores)
     {

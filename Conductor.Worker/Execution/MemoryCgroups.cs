@@ -14,10 +14,10 @@ namespace Conductor.Worker.Execution;
 /// The cgroups are slots (<c>&lt;node&gt;.slot-N</c>) reused from job to job rather than one created
 /// and removed per job: creating and removing a memory cgroup costs the kernel about 20 ms of CPU
 /// (measured on cgroup v1 here), more than running a short job. A slot is handed out only while
-/// its process list is empty. Slots belong to one node: workers of several nodes may share a
-/// cgroup (one host, one service manager), and a slot whose job ended while its worker was down
-/// must not be lent to another node's job, whose OOM kill would then be read as this job's; each job gets its own limit, and its OOM kills are counted from
-/// the slot's count when the job took it. Which slot a job holds, with that count, is written to
+/// its process list is empty; each job gets its own limit, and its OOM kills are counted from
+/// the slot's count when the job took it. Slots belong to one node: workers of several nodes may
+/// share a cgroup (one host, one service manager), and a slot whose job ended while its worker
+/// was down must not be lent to another node's job, whose OOM kill would then be read as this job's. Which slot a job holds, with that count, is written to
 /// its job directory (<c>cgroup</c>), so a re-adopted job is judged the same way after a restart.
 /// </summary>
 public sealed class MemoryCgroups : IDisposable

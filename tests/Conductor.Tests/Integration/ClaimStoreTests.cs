@@ -46,6 +46,13 @@ public sealed class ClaimStoreTests : IAsyncLifetime
         return job.Id;
     }
 
+    /// <summary>One job's finish and the claim for its core, as the worker writes it.</summary>
+    private async Task<(JobState? Moved, IReadOnlyList<ClaimedJob> Claimed)> FinishAndClaimAsync(Transition finish, SpawnRecord? spawn, NodeClaim node, int batch)
+    {
+        var (moved, claimed) = await Store.FinishAndClaimAsync([(finish, spawn)], node, batch, CancellationToken.None);
+        return (moved.Single(), claimed);
+    }
+
     private async Task<Job> LoadAsync(long id)
     {
         await using var ctx = _db.Context();
@@ -89,9 +96,9 @@ public sealed class ClaimStoreTests : IAsyncLifetime
         claimed.Select(c => c.Job.Id).Should().Equal(first); // one core: the second waits
 
         var spawn = new SpawnRecord(4242, 777, "boot", "/tmp", "/tmp/out", "/tmp/err");
-        var (moved, next) = await Store.FinishAndClaimAsync(
+        var (moved, next) = await FinishAndClaimAsync(
             new Transition(first, JobState.Running, JobState.Completed, JobReason.None) { ExitCode = 0, Attempt = 1, Node = _node.Name },
-            spawn, _node, 4, CancellationToken.None);
+            spawn, _node, 4);
 
         moved.Should().Be(JobState.Completed);
         next.Select(c => c.Job.Id).Should().Equal(second);
@@ -144,9 +151,9 @@ public sealed class ClaimStoreTests : IAsyncLifetime
         var id = await AddJobAsync(j => { j.MaxRetries = 1; j.RetryDelaySeconds = 3600; });
         await Store.ClaimAsync(_node, 4, CancellationToken.None);
 
-        var (moved, next) = await Store.FinishAndClaimAsync(
+        var (moved, next) = await FinishAndClaimAsync(
             new Transition(id, JobState.Running, JobState.Failed, JobReason.NonZeroExitCode) { ExitCode = 1, Attempt = 1, Node = _node.Name },
-            null, _node, 4, CancellationToken.None);
+            null, _node, 4);
 
         moved.Should().Be(JobState.Pending, "the first of the finish's two writes moves it, and the second finds it no longer RUNNING");
         next.Should().BeEmpty("its retry delay has not passed");
@@ -164,9 +171,9 @@ public sealed class ClaimStoreTests : IAsyncLifetime
         await Store.ClaimAsync(_node, 4, CancellationToken.None);
 
         var stale = _node with { InstanceId = Guid.NewGuid() }; // another worker process took the node over
-        var (moved, next) = await Store.FinishAndClaimAsync(
+        var (moved, next) = await FinishAndClaimAsync(
             new Transition(first, JobState.Running, JobState.Completed, JobReason.None) { ExitCode = 0, Attempt = 1, Node = _node.Name },
-            null, stale, 4, CancellationToken.None);
+            null, stale, 4);
 
         moved.Should().Be(JobState.Completed);
         next.Should().BeEmpty();
@@ -181,9 +188,9 @@ public sealed class ClaimStoreTests : IAsyncLifetime
         await Store.ClaimAsync(_node, 4, CancellationToken.None);
         await Store.TransitionAsync(new Transition(id, JobState.Running, JobState.Failed, JobReason.NodeFail) { Attempt = 1 }, CancellationToken.None);
 
-        var (moved, _) = await Store.FinishAndClaimAsync(
+        var (moved, _) = await FinishAndClaimAsync(
             new Transition(id, JobState.Running, JobState.Completed, JobReason.None) { ExitCode = 0, Attempt = 1, Node = _node.Name },
-            new SpawnRecord(99, 1, "boot", "/tmp", "/tmp/o", "/tmp/e"), _node, 4, CancellationToken.None);
+            new SpawnRecord(99, 1, "boot", "/tmp", "/tmp/o", "/tmp/e"), _node, 4);
 
         moved.Should().BeNull();
         var job = await LoadAsync(id);

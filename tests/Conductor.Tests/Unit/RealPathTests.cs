@@ -18,6 +18,9 @@ public sealed class RealPathTests : IDisposable
 
         RealPath.Resolve(Path.Combine(_dir, "link", "out", "passwd")).Should().Be("/etc/passwd");
         RealPath.Resolve(Path.Combine(_dir, "link", "missing", "a", "..", "b")).Should().Be(Path.Combine(_dir, "real", "missing", "b"));
+        // Back up out of a missing directory, links are followed again.
+        File.CreateSymbolicLink(Path.Combine(_dir, "real", "up"), "/etc");
+        RealPath.Resolve(Path.Combine(_dir, "link", "missing", "..", "up", "hostname")).Should().Be("/etc/hostname");
     }
 
     [Fact]
