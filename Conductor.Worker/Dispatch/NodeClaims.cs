@@ -1,5 +1,6 @@
 using Conductor.Core.Jobs;
 using Conductor.Core.Storage;
+using Conductor.Worker.Execution;
 using Microsoft.Extensions.Options;
 
 namespace Conductor.Worker.Dispatch;
@@ -25,7 +26,7 @@ public sealed class NodeClaims(JobStore store, NodeAgent node, RunningJobs runni
 
     private readonly Lock _gate = new();
     private readonly List<PendingFinish> _finishes = [];
-    private readonly SemaphoreSlim _writer = new(1, 1);
+    private bool _writing;
 
     /// <summary>From now on claim, and hand each claimed job to <paramref name="start"/>.</summary>
     public void Open(Action<ClaimedJob> start, CancellationToken stopping)
@@ -52,58 +53,80 @@ public sealed class NodeClaims(JobStore store, NodeAgent node, RunningJobs runni
         return claimed.Count == batch;
     }
 
-    private sealed record PendingFinish(Transition Finish, SpawnRecord? Spawn, int Cores)
+    private sealed record PendingFinish(Transition Finish, SpawnRecord? Spawn, RunningJob Run)
     {
-        public TaskCompletionSource<JobState?> Written { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Completed by the writer, whose thread then runs the rest of the job's supervision (a
+        // few lines to its end): no hand-off to the thread pool per finish.
+        public TaskCompletionSource<JobState?> Written { get; } = new();
     }
 
     /// <summary>
-    /// Ends a job that holds <paramref name="cores"/> cores (see <see cref="JobStore.FinishAsync"/>)
-    /// and claims for the cores then free, in one transaction. <paramref name="spawn"/>: the pid
-    /// record of a job that ended before it was written, written with the outcome. One finish
-    /// transaction runs at a time: jobs that end while one is written go together in the next,
-    /// rather than each waiting in PostgreSQL for the node row the one before holds until its
-    /// commit. A failed write fails every finish in it, and each caller retries its own.
+    /// Ends a job (see <see cref="JobStore.FinishAsync"/>) and claims for the cores it frees, in
+    /// one transaction. <paramref name="spawn"/>: the pid record of a job that ended before it was
+    /// written, written with the outcome. One finish transaction runs at a time: the caller that
+    /// finds none running writes, and goes on writing, together, the finishes that arrived
+    /// meanwhile until there are none, rather than each waiting in PostgreSQL for the node row the
+    /// one before holds until its commit. A failed write fails every finish in it, and each
+    /// caller retries its own.
     /// </summary>
-    public async Task<JobState?> FinishAsync(Transition finish, SpawnRecord? spawn, int cores, CancellationToken ct)
+    public async Task<JobState?> FinishAsync(Transition finish, SpawnRecord? spawn, RunningJob run, CancellationToken ct)
     {
-        var mine = new PendingFinish(finish, spawn, cores);
-        lock (_gate) _finishes.Add(mine);
-        await _writer.WaitAsync(ct);
-        try
+        var mine = new PendingFinish(finish, spawn, run);
+        bool write;
+        lock (_gate)
         {
-            if (!mine.Written.Task.IsCompleted) // else the writer before us took it along
-            {
-                List<PendingFinish> batch;
-                lock (_gate)
-                {
-                    batch = [.. _finishes];
-                    _finishes.Clear();
-                }
-                try
-                {
-                    var moved = await WriteAsync(batch, ct);
-                    for (var i = 0; i < batch.Count; i++) batch[i].Written.TrySetResult(moved[i]);
-                }
-                catch (Exception e)
-                {
-                    foreach (var f in batch) f.Written.TrySetException(e);
-                }
-            }
+            _finishes.Add(mine);
+            write = !_writing;
+            _writing = true;
         }
-        finally
-        {
-            _writer.Release();
-        }
+        if (write) await WriteAllAsync(ct);
         return await mine.Written.Task;
+    }
+
+    private async Task WriteAllAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            List<PendingFinish> batch;
+            lock (_gate)
+            {
+                if (_finishes.Count == 0)
+                {
+                    _writing = false;
+                    return;
+                }
+                batch = [.. _finishes];
+                _finishes.Clear();
+            }
+            IReadOnlyList<JobState?> moved;
+            try
+            {
+                moved = await WriteAsync(batch, ct);
+            }
+            catch (Exception e)
+            {
+                foreach (var f in batch) f.Written.TrySetException(e);
+                continue;
+            }
+            for (var i = 0; i < batch.Count; i++) batch[i].Written.TrySetResult(moved[i]);
+        }
     }
 
     private async Task<IReadOnlyList<JobState?>> WriteAsync(List<PendingFinish> batch, CancellationToken ct)
     {
-        var free = node.Cpus - running.HeldCores + batch.Sum(f => f.Cores);
+        var free = node.Cpus - running.HeldCores + batch.Sum(f => f.Run.Cores);
         var window = Claiming && free > 0 ? Window(free) : 0;
-        if (window == 0 && batch is [{ Spawn: null } only]) return [await store.FinishAsync(only.Finish, ct)];
+        if (window == 0 && batch is [{ Spawn: null } only])
+        {
+            var state = await store.FinishAsync(only.Finish, ct);
+            only.Run.Finished = true;
+            return [state];
+        }
         var (moved, claimed) = await store.FinishAndClaimAsync([.. batch.Select(f => (f.Finish, f.Spawn))], node.Claim, window, ct);
+        foreach (var f in batch) f.Run.Finished = true;
+        // A full window may have left more that fits: then the dispatcher looks again once the job is gone.
+        if (window > 0 && claimed.Count < window)
+            foreach (var f in batch) f.Run.CoresReoffered = true;
         Start(claimed);
         return moved;
     }

@@ -16,6 +16,21 @@ public sealed class RunningJob(long jobId, int attempt, int cores)
     /// <summary>True when the stop comes from the worker shutting down rather than a user.</summary>
     public bool IsShutdownKill => _shutdown;
 
+    /// <summary>
+    /// Set when the job's finish already claimed for the cores it frees (and did not fill its
+    /// window): the dispatcher then need not be woken to look again when the job is gone.
+    /// </summary>
+    public bool CoresReoffered { get; set; }
+
+    /// <summary>
+    /// Set once the job's end is written: its cores are free from then on, though its supervision
+    /// has a few steps left. Another job's finish written in between must see them free, or it
+    /// claims nothing for its own cores and leaves that to an extra dispatch cycle.
+    /// </summary>
+    public bool Finished { get => _finished; set => _finished = value; }
+
+    private volatile bool _finished;
+
     public void RequestCancel() => Stop();
 
     public void RequestShutdownKill()
