@@ -126,6 +126,30 @@ internal static class LibC
         return Enumerable.Range(0, CpuSetSize * 8).Where(cpu => (mask[cpu / 8] & (1 << (cpu % 8))) != 0).ToArray();
     }
 
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [DllImport(Lib, SetLastError = true)] private static extern int clock_gettime(int clock, out TimeSpec time);
+    [DllImport(Lib, SetLastError = true)] private static extern long sysconf(int name);
+
+    private const int ClockBootTime = 7, ScClkTck = 2;
+    private static readonly long NanosecondsPerTick = 1_000_000_000 / sysconf(ScClkTck);
+
+    /// <summary>
+    /// The time since boot in clock ticks, the unit and clock of a process's start time in
+    /// /proc/&lt;pid&gt;/stat (field 22: the kernel's boot-time clock at fork, rounded down to
+    /// whole ticks).
+    /// </summary>
+    public static long BootTimeTicks()
+    {
+        if (clock_gettime(ClockBootTime, out var now) != 0) throw Error("clock_gettime");
+        return (now.Seconds * 1_000_000_000 + now.Nanoseconds) / NanosecondsPerTick;
+    }
+
     /// <summary>
     /// Blocks until some child has exited and returns its pid without reaping it (it stays a
     /// zombie, so its /proc entry and pid cannot be reused until <see cref="Reap"/>); null when

@@ -101,10 +101,13 @@ public static class SpawnerHost
             lock (_gate)
             {
                 int pid;
+                long before, after;
                 try
                 {
                     LibC.SetThreadAffinity(r.Cpus);
+                    before = LibC.BootTimeTicks();
                     pid = LibC.Spawn(r.Program, r.Argv, r.Environment, r.WorkingDirectory, r.LogFile);
+                    after = LibC.BootTimeTicks();
                 }
                 catch (Exception e) when (e is Win32Exception or ArgumentException)
                 {
@@ -116,7 +119,10 @@ public static class SpawnerHost
                     });
                     return;
                 }
-                var ticks = StartTicks(pid);
+                // The child's start time was taken between the two readings of the same clock: when
+                // both fall in one tick, that tick is it. Else it is read from /proc, which waits
+                // until the child's exec is through (a sleep and a wake-up of this thread).
+                var ticks = before == after ? before : StartTicks(pid);
                 TryWrite(r.PidFile, $"{pid} {ticks} {bootId}\n");
                 _exitFiles[pid] = r.ExitStatusFile;
                 Send(w =>
