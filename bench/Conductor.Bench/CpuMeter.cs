@@ -35,7 +35,11 @@ public sealed class CpuMeter
         if (_stack.Worker is { HasExited: false } worker)
         {
             parts["worker"] = Self(worker.Id);
-            parts["jobs"] = Children(worker.Id);
+            // The spawner processes themselves (the worker's live children) apart from the jobs
+            // they started and reaped.
+            var spawners = LiveChildren(worker.Id).Sum(Self);
+            parts["spawner"] = spawners;
+            parts["jobs"] = Children(worker.Id) - spawners;
         }
         if (PidFile("BENCH_PG_DIR", "postmaster.pid") is { } postmaster) parts["postgres"] = Self(postmaster) + Children(postmaster);
         if (PidFile("BENCH_REDIS_DIR", "redis.pid") is { } redis) parts["redis"] = Self(redis);

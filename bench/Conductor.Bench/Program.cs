@@ -73,11 +73,13 @@ if (Runs("1"))
 if (Runs("2"))
 {
     var submits = quick ? 2000 : 10000;
-    var single = new List<(double Rate, double P99, double P50)>();
+    var single = new List<(double Rate, double P99, double P50, double ApiCpu, double PostgresCpu)>();
     for (var i = 0; i < runs; i++) single.Add(await Submission.SingleAsync(submits));
     Add(new("2 submission", $"{submits} submits, 8 clients", Stats.Median(single.Select(s => s.Rate).ToList()), "submit/s", ">= 2000", Stats.Median(single.Select(s => s.Rate).ToList()) >= 2000));
     Add(new("2 submission", "p99 latency", Stats.Median(single.Select(s => s.P99).ToList()), "ms", "< 25", Stats.Median(single.Select(s => s.P99).ToList()) < 25));
     Add(new("2 submission", "p50 latency", Stats.Median(single.Select(s => s.P50).ToList()), "ms", "-", null));
+    Add(new("2 submission", "CPU per submit: api", Stats.Median(single.Select(s => s.ApiCpu).ToList()), "ms", "-", null));
+    Add(new("2 submission", "CPU per submit: postgres", Stats.Median(single.Select(s => s.PostgresCpu).ToList()), "ms", "-", null));
     var bulk = await Submission.BulkAsync(submits);
     if (bulk is { } b) Add(new("2 submission", $"bulk submit of {submits}", b, "s", "< 2", b < 2));
     else Add(new("2 submission", "bulk submit (endpoint missing)", double.NaN, "s", "< 2", false));

@@ -6,14 +6,18 @@ namespace Conductor.Bench.Scenarios;
 /// <summary>Scenario 2: submits from 8 concurrent clients with no worker running, and one bulk submit.</summary>
 public static class Submission
 {
-    public static async Task<(double PerSecond, double P99Ms, double P50Ms)> SingleAsync(int total)
+    /// <returns>submits per second, latency percentiles, and the CPU milliseconds per submit of the API and of PostgreSQL.</returns>
+    public static async Task<(double PerSecond, double P99Ms, double P50Ms, double ApiCpuMs, double PostgresCpuMs)> SingleAsync(int total)
     {
         await using var stack = await Stack.StartAsync(worker: false);
         await WarmUpAsync(stack);
+        var cpu = CpuMeter.Start(stack);
         var sw = Stopwatch.StartNew();
         var (_, latencies) = await Submitter.SubmitAsync(stack.Http, total, 8, "true");
         var rate = total / sw.Elapsed.TotalSeconds;
-        return (rate, Stats.Percentile(latencies, 99), Stats.Median(latencies));
+        var spent = cpu.Stop();
+        return (rate, Stats.Percentile(latencies, 99), Stats.Median(latencies),
+            spent.GetValueOrDefault("api") / total, spent.GetValueOrDefault("postgres") / total);
     }
 
     /// <summary>
