@@ -13,10 +13,11 @@ public sealed class ApiProcess(CapturedProcess process) : IAsyncDisposable
     public string Output => process.Output;
     public bool HasExited => process.HasExited;
     public int ExitCode => process.ExitCode;
+    public int Pid => process.Pid;
 
-    public static ApiProcess Start(string connectionString, IEnumerable<string> args, IDictionary<string, string>? env = null)
+    public static ApiProcess Start(string connectionString, IEnumerable<string> args, IDictionary<string, string>? env = null, string? workingDirectory = null)
     {
-        var info = new ProcessStartInfo("dotnet", [ApiDll, .. args]) { WorkingDirectory = Path.GetDirectoryName(ApiDll)! };
+        var info = new ProcessStartInfo("dotnet", [ApiDll, .. args]) { WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(ApiDll)! };
         info.Environment["ConnectionStrings__Postgres"] = connectionString;
         info.Environment["ConnectionStrings__Redis"] = TestEnvironment.Redis;
         info.Environment.Remove("ASPNETCORE_URLS");

@@ -54,6 +54,44 @@ public sealed class ApiStartupTests : IAsyncLifetime
         status.Should().Be(HttpStatusCode.OK, "with no token, loopback requests are served anonymously");
     }
 
+    [Fact]
+    public async Task Api_DoesNotWatchItsWorkingDirectory_WhereJobFilesAndDatabaseFilesMayLive()
+    {
+        // scripts/run.sh starts the API in the repository, with .data (PostgreSQL's files and the
+        // worker's job directories) below it: a watch there would wake the API for every write.
+        var root = Directory.CreateTempSubdirectory("conductor-api-root-");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(root.FullName, "jobs-data", "jobs", "1"));
+            var port = ApiProcess.FreePort();
+            await using var api = ApiProcess.Start(_db.ConnectionString, ["--urls", $"http://127.0.0.1:{port}"], workingDirectory: root.FullName);
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            var status = await Eventually.Until(() => TryGetAsync(http, "/health"), s => s is not null || api.HasExited, TimeSpan.FromSeconds(60), "the API serves");
+            status.Should().Be(HttpStatusCode.OK, api.Output);
+
+            InotifyWatches(api.Pid).Should().Be(0, "configuration comes from the environment; nothing under the working directory is watched");
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>The inotify watches a process holds, from its inotify descriptors' fdinfo.</summary>
+    private static int InotifyWatches(int pid) =>
+        Directory.EnumerateFiles($"/proc/{pid}/fdinfo")
+            .Sum(f =>
+            {
+                try
+                {
+                    return File.ReadLines(f).Count(l => l.StartsWith("inotify wd:", StringComparison.Ordinal));
+                }
+                catch (IOException)
+                {
+                    return 0; // the descriptor closed meanwhile
+                }
+            });
+
     private static async Task<HttpStatusCode?> TryGetAsync(HttpClient http, string path)
     {
         try
