@@ -45,13 +45,18 @@ public sealed class JobFiles(string dataDir, Job job)
     /// </summary>
     public void Prepare(JobUser? user)
     {
-        System.IO.Directory.CreateDirectory(Directory);
-        File.Delete(PidPath);
-        File.Delete(ExitStatusPath);
+        // A new job directory has nothing of an earlier attempt in it to remove.
+        var fresh = !System.IO.Directory.Exists(Directory);
+        if (fresh) System.IO.Directory.CreateDirectory(Directory);
+        else
+        {
+            File.Delete(PidPath);
+            File.Delete(ExitStatusPath);
+        }
         // Each attempt writes its output anew; deleting it before the spawn (the new pid is
         // recorded only after) lets a log follower tell the attempts apart without guessing.
         foreach (var output in new[] { StdoutPath, StderrPath })
-            if (File.Exists(output)) File.Delete(output);
+            if ((!fresh || !output.StartsWith(Directory + "/", StringComparison.Ordinal)) && File.Exists(output)) File.Delete(output);
         // Synchronously: a script is small, and async file writes on Linux are thread-pool hops.
         File.WriteAllText(ScriptPath, job.Script);
         // Executable, so a script with its own interpreter line (#!/usr/bin/env python3) runs as such.
