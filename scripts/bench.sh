@@ -27,6 +27,8 @@ started_redis=0
 # shellcheck disable=SC2317 # invoked from the trap
 cleanup() {
     set +e
+    # The stacks' data directories (job files), kept until the end: see bench/Conductor.Bench/Stack.cs.
+    rm -rf "$PWD/.data/bench"
     (( started_redis )) && conductor_stop_redis "$REDIS_PORT"
     (( started_pg )) && conductor_stop_postgres "$BENCH_DIR/pg"
     return 0
