@@ -42,8 +42,13 @@ public sealed class MemoryCgroupTests
         await using var cluster = await ClusterFixture.StartIdleAsync();
         await cluster.StartWorkerAsync(cluster.Settings() with { Cpus = 1 });
         // A child that leaves the job's session survives the end of the job, still in its cgroup.
+        // The job waits until the child has its own session (field 6 of its stat): if the job
+        // ended first, the kill of the job's process group at its end would take the child too.
         var escaped = Path.Combine(cluster.DataDir, "escaped.pid");
-        var first = await cluster.Client.SubmitAsync($"setsid sleep 60 </dev/null >/dev/null 2>&1 &\necho $! > {escaped}\n", new { memory_per_node = "64M" });
+        var first = await cluster.Client.SubmitAsync(
+            $"setsid sleep 60 </dev/null >/dev/null 2>&1 &\nchild=$!\necho $child > {escaped}\n" +
+            "until [ \"$(cut -d' ' -f6 /proc/$child/stat)\" = \"$child\" ]; do sleep 0.01; done\n",
+            new { memory_per_node = "64M" });
         var job = await cluster.Client.WaitForFinishAsync(first);
         ConductorClient.State(job).Should().Be("COMPLETED");
         var firstSlot = SlotOf(cluster.DataDir, first);
