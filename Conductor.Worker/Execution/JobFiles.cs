@@ -46,8 +46,7 @@ public sealed class JobFiles(string dataDir, Job job)
     public void Prepare(JobUser? user)
     {
         // A new job directory has nothing of an earlier attempt in it to remove.
-        var fresh = !System.IO.Directory.Exists(Directory);
-        if (fresh) System.IO.Directory.CreateDirectory(Directory);
+        if (!System.IO.Directory.Exists(Directory)) System.IO.Directory.CreateDirectory(Directory);
         else
         {
             File.Delete(PidPath);
@@ -56,7 +55,7 @@ public sealed class JobFiles(string dataDir, Job job)
         // Each attempt writes its output anew; deleting it before the spawn (the new pid is
         // recorded only after) lets a log follower tell the attempts apart without guessing.
         foreach (var output in new[] { StdoutPath, StderrPath })
-            if ((!fresh || !output.StartsWith(Directory + "/", StringComparison.Ordinal)) && File.Exists(output)) File.Delete(output);
+            if (File.Exists(output)) File.Delete(output);
         // Synchronously: a script is small, and async file writes on Linux are thread-pool hops.
         File.WriteAllText(ScriptPath, job.Script);
         // Executable, so a script with its own interpreter line (#!/usr/bin/env python3) runs as such.

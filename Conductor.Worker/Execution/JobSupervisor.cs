@@ -56,9 +56,8 @@ public sealed class JobSupervisor(
         // A job that ends within moments has its pid written with its outcome, in the finish's
         // transaction: one write fewer per short job. Until then the pid file the spawner wrote
         // before answering is what recovery goes by, as in crash window #2.
-        // The delay is shared by the jobs started within one tick of each other: a timer per job
-        // cost the worker a timer-thread wake-up per job.
-        await Task.WhenAny(process.Exited, RecordDelays.AtLeast(RecordDelay));
+        // WaitAsync drops its timer when the job ends first: no timer fires for a short job.
+        await ((Task)process.Exited).WaitAsync(RecordDelay).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (!process.Exited.IsCompleted)
         {
             if (!await RecordSpawnAsync(job, run, record)) return;
@@ -70,8 +69,6 @@ public sealed class JobSupervisor(
 
     /// <summary>How long a spawned job may run before its pid is written on its own.</summary>
     internal static readonly TimeSpan RecordDelay = TimeSpan.FromMilliseconds(100);
-
-    private static readonly SharedDelay RecordDelays = new(TimeSpan.FromMilliseconds(50));
 
     /// <summary>Re-checks the paths, prepares the files for the job's user, and starts the job's shell.</summary>
     private async Task<LaunchedProcess> SpawnAsync(Job job, int attempt, JobFiles files, int[] cpuIds, CancellationToken stopping)

@@ -42,21 +42,3 @@ public sealed class RunningJobsTests
         (await wakeUps.WaitAsync(TimeSpan.Zero, CancellationToken.None)).Should().Be(woken);
     }
 }
-
-public sealed class SharedDelayTests
-{
-    [Fact]
-    public async Task Delays_AskedWithinOneTick_ShareOneTimer_AndNoneEndsEarly()
-    {
-        var delays = new SharedDelay(TimeSpan.FromSeconds(10));
-
-        var first = delays.AtLeast(TimeSpan.FromMilliseconds(50));
-        var second = delays.AtLeast(TimeSpan.FromMilliseconds(60));
-
-        second.Should().BeSameAs(first, "both fall due within the same 10 s tick");
-        var shortTicks = new SharedDelay(TimeSpan.FromMilliseconds(20));
-        var asked = System.Diagnostics.Stopwatch.StartNew();
-        await shortTicks.AtLeast(TimeSpan.FromMilliseconds(100));
-        asked.Elapsed.Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(95), "a shared delay never ends before the delay asked for (timer resolution aside)");
-    }
-}
