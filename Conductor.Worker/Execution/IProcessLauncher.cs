@@ -22,7 +22,11 @@ public sealed record LaunchRequest(JobFiles Files, IReadOnlyList<int> CpuIds, IR
 /// (with the boot id, what identifies it), and its exit status once it ends — as bash reports it,
 /// 128+n for signal n; null when it could not be learned.
 /// </summary>
-public sealed record LaunchedProcess(int Pid, long StartTicks, Task<int?> Exited);
+public sealed record LaunchedProcess(int Pid, long StartTicks, Task<int?> Exited)
+{
+    /// <summary>The uid the job runs as.</summary>
+    public int Uid { get; init; } = (int)Mono.Unix.Native.Syscall.geteuid();
+}
 
 public interface IProcessLauncher
 {
@@ -49,7 +53,8 @@ public sealed class SpawnerLauncher(IProcessProbe probe, ILogger<SpawnerLauncher
                 FileSizeBlocks(request.MaxOutputBytes), request.MemoryCgroup ?? ""],
             env, files.Directory, request.CpuIds, files.WrapperLogPath, files.PidPath, files.ExitStatusPath);
         var spawner = await SpawnerFor(request.User, ct);
-        return await spawner.SpawnAsync(spawn, ct);
+        var process = await spawner.SpawnAsync(spawn, ct);
+        return request.User is { } user ? process with { Uid = (int)user.Uid } : process;
     }
 
     /// <summary>Starts the spawner for <paramref name="user"/> ahead of the first job, so that job does not wait for it.</summary>

@@ -52,7 +52,7 @@ public sealed class JobSupervisor(
         }
         CrashPoints.Hit(CrashPoints.AfterSpawn);
         log.LogInformation("Job {JobId} started on {Node} as pid {Pid} pinned to cores {CpuIds}", job.Id, Options.NodeName, process.Pid, string.Join(',', claim.CpuIds));
-        var record = new SpawnRecord(process.Pid, process.StartTicks, probe.BootId, files.WorkDir, files.StdoutPath, files.StderrPath);
+        var record = new SpawnRecord(process.Pid, process.StartTicks, probe.BootId, files.WorkDir, files.StdoutPath, files.StderrPath, process.Uid);
         // A job that ends within moments has its pid written with its outcome, in the finish's
         // transaction: one write fewer per short job. Until then the pid file the spawner wrote
         // before answering is what recovery goes by, as in crash window #2.
