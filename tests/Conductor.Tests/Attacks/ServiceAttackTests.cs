@@ -82,7 +82,8 @@ public sealed class ServiceAttackTests(ServiceAttackClusterFixture cluster) : IC
         attempts.Should().HaveCount(27, output);
         attempts.Should().OnlyContain(l => l.Contains(" rc=2:") && l.Contains("password"),
             "every login is refused for want of the right password (psql exits 2: no connection)");
-        output.Should().Contain("raw reply 520000000c0000000a", "the server answers a raw startup message with a SCRAM challenge, not AuthenticationOk");
+        // 'R', length 23, request 10 (SASL: SCRAM-SHA-256); AuthenticationOk would be 52 00000008 00000000.
+        output.Should().Contain("raw reply 52000000170000000a", "the server answers a raw startup message with a SCRAM challenge, not AuthenticationOk");
         (await cluster.Database.ScalarAsync<long>("SELECT count(*) FROM api_tokens")).Should().Be(tokensBefore, "no token row was added");
         File.Exists(marker).Should().BeFalse("PostgreSQL ran no program for the job");
     }
@@ -95,9 +96,9 @@ public sealed class ServiceAttackTests(ServiceAttackClusterFixture cluster) : IC
         secrets.Should().NotBeNull("scripts/test.sh exports CONDUCTOR_TEST_SECRETS_DIR with CONDUCTOR_SERVICES_PROTECTED");
         var files = Directory.GetFiles(secrets!);
         files.Select(Path.GetFileName).Should().Contain(["postgres-superuser.password", "postgres-service.password", "redis.password"]);
-        var script = string.Concat(files.Select(f => $"cat '{f}'; echo \"read {Path.GetFileName(f)} rc=$?\"\n")) +
-            $"ls '{secrets}'; echo \"list rc=$?\"\n" +
-            $"tr '\\0' '\\n' < /proc/{cluster.Worker!.Pid}/environ; echo \"worker environ rc=$?\"\n" +
+        var script = string.Concat(files.Select(f => $"cat '{f}' 2>&1; echo \"read {Path.GetFileName(f)} rc=$?\"\n")) +
+            $"ls '{secrets}' 2>&1; echo \"list rc=$?\"\n" +
+            $"tr '\\0' '\\n' 2>&1 < /proc/{cluster.Worker!.Pid}/environ; echo \"worker environ rc=$?\"\n" +
             "env | grep -ci -e password -e ConnectionStrings; echo \"own environ\"\n";
 
         var output = await RunAsAliceAsync(script);
