@@ -5,7 +5,8 @@
 #
 # Usage: scripts/bench.sh [--quick] [--only 1,3]
 # One benchmark at a time per machine (they share ports and would disturb each other's figures):
-# a second run waits for the first.
+# a second run waits for the first. The servers are password-protected as run.sh's are (see
+# scripts/lib.sh); the bench's stacks connect as the service role, which here may create databases.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -29,7 +30,7 @@ cleanup() {
     set +e
     # The stacks' data directories (job files), kept until the end: see bench/Conductor.Bench/Stack.cs.
     rm -rf "$PWD/.data/bench"
-    (( started_redis )) && conductor_stop_redis "$REDIS_PORT"
+    (( started_redis )) && conductor_stop_redis "$BENCH_DIR/redis" "$REDIS_PORT"
     (( started_pg )) && conductor_stop_postgres "$BENCH_DIR/pg"
     return 0
 }
@@ -37,15 +38,19 @@ trap cleanup EXIT
 
 if [[ -z ${ConnectionStrings__Postgres:-} ]]; then
     conductor_ensure_postgres
+    # The service role may create databases here: the bench creates one per scenario.
+    export CONDUCTOR_PG_CREATEDB=1
     conductor_start_postgres "$BENCH_DIR/pg" "$PG_PORT" "-c max_connections=300 -c shared_buffers=256MB" 9>&-
     started_pg=$CONDUCTOR_PG_STARTED
-    export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_PORT;Username=conductor;Database=conductor"
+    ConnectionStrings__Postgres=$(conductor_postgres_connection_string "$BENCH_DIR/pg" "$PG_PORT")
+    export ConnectionStrings__Postgres
 fi
 if [[ -z ${ConnectionStrings__Redis:-} ]]; then
     conductor_ensure_redis
     conductor_start_redis "$BENCH_DIR/redis" "$REDIS_PORT" 9>&-
     started_redis=$CONDUCTOR_REDIS_STARTED
-    export ConnectionStrings__Redis="127.0.0.1:$REDIS_PORT"
+    ConnectionStrings__Redis=$(conductor_redis_connection_string "$BENCH_DIR/redis" "$REDIS_PORT")
+    export ConnectionStrings__Redis
 fi
 
 # For the per-part CPU figures (bench/Conductor.Bench/CpuMeter.cs).

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Shared helpers for scripts/run.sh and scripts/test.sh: private PostgreSQL and
-# Redis servers for local runs and tests. Source this file; do not execute it.
+# Shared helpers for scripts/run.sh, scripts/test.sh and scripts/bench.sh: private PostgreSQL
+# and Redis servers for local runs, tests and benchmarks. Source this file; do not execute it.
 #
 #   conductor_log MSG...                  progress line on stderr ("[conductor] MSG")
 #   conductor_die MSG...                  error line on stderr, then exit 1
@@ -10,8 +10,11 @@
 #   conductor_find_pg_bin                 print the PostgreSQL bin dir (initdb, pg_ctl, ...)
 #   conductor_start_postgres DIR PORT [EXTRA_SERVER_OPTIONS]
 #   conductor_stop_postgres DIR
+#   conductor_postgres_connection_string DIR PORT   the services' string (service role, password)
 #   conductor_start_redis DIR PORT
-#   conductor_stop_redis PORT
+#   conductor_stop_redis DIR PORT
+#   conductor_redis_connection_string DIR PORT      the services' string (with password=)
+#   conductor_secrets_dir DIR             where the secrets of the servers under DIR live
 #   conductor_ensure_job_user             as root: create the "conductor-job" system user jobs run as
 #   conductor_make_traversable DIR        as root: let that user traverse DIR and its parents (o+x)
 #
@@ -25,6 +28,37 @@
 # user. If postgres cannot reach DIR (a parent directory is not traversable),
 # the cluster is put in /tmp/conductor-pg-<checksum of DIR> instead, with a
 # warning. Set CONDUCTOR_PG_BIN to force a PostgreSQL bin directory.
+#
+# Service credentials (why: jobs are hostile tenants, and they reach loopback):
+#  - Nothing logs in without a password. PostgreSQL is initialised with
+#    --auth=scram-sha-256 and a generated superuser password (--pwfile); its pg_hba.conf is
+#    rewritten to scram-sha-256 lines only (Unix socket, 127.0.0.1, ::1; no trust, no peer, no
+#    replication). Redis gets requirepass, fed on stdin with its whole configuration, so the
+#    password is never on a command line.
+#  - Two PostgreSQL roles. "conductor" is the bootstrap superuser (the name earlier versions
+#    used, so an old cluster keeps it); only these scripts log in as it, to set things up.
+#    "conductor_service" is what the API and the worker use: LOGIN NOSUPERUSER NOCREATEROLE
+#    NOREPLICATION NOBYPASSRLS, owner of the database "conductor" (and of everything in it),
+#    CONNECT revoked from PUBLIC there. It has CREATEDB only when CONDUCTOR_PG_CREATEDB=1
+#    (test.sh and bench.sh: the tests create one database per test class, the bench one per
+#    scenario); otherwise it is set to NOCREATEDB.
+#  - Secrets are generated (24 random bytes, hex) on first use into the secrets directory
+#    next to DIR: $(dirname DIR)/secrets (e.g. .data/secrets for run.sh, .data/test/secrets
+#    for test.sh), mode 0700, files 0600 owned by the user running the script (root under
+#    run.sh/test.sh as root): postgres-superuser.password, postgres-service.password,
+#    redis.password. Jobs run as other users and cannot read them. A non-root run.sh runs jobs
+#    as itself, so there the files are only as safe as that user (the worker says so at start).
+#  - The services get their credentials in the environment (ConnectionStrings__Postgres with
+#    Password=, ConnectionStrings__Redis with ,password=), never on a command line (ps shows
+#    argv to everyone; /proc/PID/environ only to the same user and root). psql gets PGPASSWORD
+#    and redis-cli REDISCLI_AUTH the same way; SQL that sets passwords goes through stdin.
+#  - An existing cluster from an earlier version (trust) is migrated in place on the next start:
+#    passwords set while trust still lets us in, database and tables handed to the service
+#    role, pg_hba.conf rewritten, configuration reloaded. A Redis of this directory that still
+#    runs without a password gets one with CONFIG SET. A server on the port that belongs to
+#    another directory, or does not accept these secrets, is refused rather than reused.
+#  - If the secrets directory is lost while the cluster is kept, the scripts cannot log in:
+#    they say so; delete the cluster directory (DIR) to start afresh.
 
 CONDUCTOR_PG_STARTED=${CONDUCTOR_PG_STARTED:-0}
 CONDUCTOR_REDIS_STARTED=${CONDUCTOR_REDIS_STARTED:-0}
@@ -171,6 +205,142 @@ _conductor_pg_home() {
     printf '%s\n' "/tmp/conductor-pg-$sum"
 }
 
+CONDUCTOR_PG_SUPERUSER=conductor
+CONDUCTOR_PG_SERVICE_ROLE=conductor_service
+
+# The secrets directory of the servers kept under DIR (an absolute path; DIR need not exist).
+conductor_secrets_dir() {
+    local dir=${1:?usage: conductor_secrets_dir DIR} parent
+    parent=$(dirname "$dir")
+    mkdir -p "$parent"
+    printf '%s/secrets\n' "$(cd "$parent" && pwd -P)"
+}
+
+# Print the secret kept in FILE, generating it first if missing. The directory is made 0700
+# and the file 0600, both owned by the current user (a copy left with looser modes by hand
+# is tightened). Only [0-9a-f] secrets are generated; anything else that would need quoting
+# in a connection string or in SQL is refused.
+_conductor_secret() {
+    local file=$1 dir value
+    dir=$(dirname "$file")
+    if [[ -L $dir || -L $file ]]; then
+        conductor_die "$file or its directory is a symbolic link; refusing to use it as a secret"
+    fi
+    (umask 077 && mkdir -p "$dir")
+    chmod 700 "$dir"
+    if [[ ! -s $file ]]; then
+        value=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+        (umask 077 && printf '%s\n' "$value" >"$file.new.$$" && mv -f "$file.new.$$" "$file") \
+            || conductor_die "could not write $file"
+    fi
+    if _conductor_is_root; then
+        chown root:root "$dir" "$file"
+    fi
+    chmod 600 "$file"
+    IFS= read -r value <"$file" || true
+    [[ $value =~ ^[A-Za-z0-9._~-]{16,}$ ]] \
+        || conductor_die "$file does not hold a usable secret (16+ characters of [A-Za-z0-9._~-]); delete it to have one generated"
+    printf '%s' "$value"
+}
+
+# Run psql as the bootstrap superuser over TCP, SQL from stdin (so no password is on a command
+# line). PGPASSWORD is ignored by a trust cluster, which is how an old cluster is first reached.
+_conductor_pg_admin_sql() {
+    local bin=$1 port=$2 secrets=$3 db=$4 password
+    password=$(_conductor_secret "$secrets/postgres-superuser.password")
+    PGPASSWORD=$password PGCONNECT_TIMEOUT=10 "$bin/psql" -h 127.0.0.1 -p "$port" -U "$CONDUCTOR_PG_SUPERUSER" \
+        -d "$db" -X -q -t -A -w -v ON_ERROR_STOP=1
+}
+
+# The pg_hba.conf every cluster of these scripts gets: password (SCRAM) logins only.
+_conductor_pg_hba() {
+    cat <<'HBA'
+# Written by scripts/lib.sh: every login needs a password (SCRAM), on the Unix socket and on
+# loopback; no trust, no peer, no replication. Jobs share the machine and reach loopback.
+local   all   all                 scram-sha-256
+host    all   all   127.0.0.1/32  scram-sha-256
+host    all   all   ::1/128       scram-sha-256
+HBA
+}
+
+# Give the running server on PORT (data directory DATA) its passwords, the service role and
+# the scram-only pg_hba.conf. Idempotent: run on every start, it also migrates a trust cluster
+# of an earlier version in place.
+_conductor_pg_secure() {
+    local bin=$1 port=$2 home=$3 data=$4 secrets=$5
+    local su_pw svc_pw actual createdb=NOCREATEDB
+    su_pw=$(_conductor_secret "$secrets/postgres-superuser.password")
+    svc_pw=$(_conductor_secret "$secrets/postgres-service.password")
+    [[ ${CONDUCTOR_PG_CREATEDB:-0} == 1 ]] && createdb=CREATEDB
+
+    actual=$(printf 'SHOW data_directory;\n' | _conductor_pg_admin_sql "$bin" "$port" "$secrets" postgres 2>/dev/null) \
+        || conductor_die "cannot log in to PostgreSQL on 127.0.0.1:$port as $CONDUCTOR_PG_SUPERUSER with the password in $secrets/postgres-superuser.password (another server on that port, or the secrets of this cluster were lost: then delete $data to start afresh)"
+    if [[ $(cd "$actual" 2>/dev/null && pwd -P) != "$(cd "$data" 2>/dev/null && pwd -P)" ]]; then
+        conductor_die "the PostgreSQL server on 127.0.0.1:$port serves $actual, not $data: stop it or use another port"
+    fi
+
+    # The service role runs migrations (ALTER TABLE): it owns the database and every object in it.
+    _conductor_pg_admin_sql "$bin" "$port" "$secrets" postgres >/dev/null <<SQL || conductor_die "could not set up the PostgreSQL roles"
+SET password_encryption = 'scram-sha-256';
+ALTER ROLE $CONDUCTOR_PG_SUPERUSER WITH PASSWORD '$su_pw';
+SELECT 'CREATE ROLE $CONDUCTOR_PG_SERVICE_ROLE' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$CONDUCTOR_PG_SERVICE_ROLE') \\gexec
+ALTER ROLE $CONDUCTOR_PG_SERVICE_ROLE WITH LOGIN NOSUPERUSER NOCREATEROLE NOREPLICATION NOBYPASSRLS $createdb PASSWORD '$svc_pw';
+SELECT 'CREATE DATABASE conductor OWNER $CONDUCTOR_PG_SERVICE_ROLE' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'conductor') \\gexec
+ALTER DATABASE conductor OWNER TO $CONDUCTOR_PG_SERVICE_ROLE;
+REVOKE ALL ON DATABASE conductor FROM PUBLIC;
+SQL
+    _conductor_pg_admin_sql "$bin" "$port" "$secrets" conductor >/dev/null <<SQL || conductor_die "could not hand the objects of database conductor to $CONDUCTOR_PG_SERVICE_ROLE"
+DO \$\$
+DECLARE r record;
+BEGIN
+    -- Tables first: ALTER TABLE also moves the sequences they own (identity, serial).
+    FOR r IN SELECT c.oid::regclass AS name, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE c.relowner = '$CONDUCTOR_PG_SUPERUSER'::regrole AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+               AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
+             ORDER BY c.relkind = 'S'
+    LOOP
+        CONTINUE WHEN r.relkind = 'S' AND NOT EXISTS (SELECT FROM pg_class WHERE oid = r.name AND relowner = '$CONDUCTOR_PG_SUPERUSER'::regrole);
+        EXECUTE format('ALTER %s %s OWNER TO $CONDUCTOR_PG_SERVICE_ROLE',
+            CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'f' THEN 'FOREIGN TABLE'
+                           WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, r.name);
+    END LOOP;
+    FOR r IN SELECT nspname FROM pg_namespace WHERE nspowner = '$CONDUCTOR_PG_SUPERUSER'::regrole
+             AND nspname NOT IN ('pg_catalog', 'information_schema', 'public') AND nspname NOT LIKE 'pg\_%'
+    LOOP
+        EXECUTE format('ALTER SCHEMA %I OWNER TO $CONDUCTOR_PG_SERVICE_ROLE', r.nspname);
+    END LOOP;
+END
+\$\$;
+SQL
+
+    # Only now that the passwords are set: drop trust (an old cluster) and reload.
+    if ! _conductor_pg_hba | cmp -s - "$data/pg_hba.conf"; then
+        conductor_log "PostgreSQL: password (scram-sha-256) logins only from now on (rewriting $data/pg_hba.conf)"
+        _conductor_pg_hba >"$data/pg_hba.conf.new" || conductor_die "could not write $data/pg_hba.conf"
+        if _conductor_is_root; then
+            chown postgres:postgres "$data/pg_hba.conf.new"
+        fi
+        chmod 600 "$data/pg_hba.conf.new"
+        mv -f "$data/pg_hba.conf.new" "$data/pg_hba.conf"
+        printf 'SELECT pg_reload_conf();\n' | _conductor_pg_admin_sql "$bin" "$port" "$secrets" postgres >/dev/null \
+            || conductor_die "could not reload the PostgreSQL configuration"
+    fi
+
+    printf 'SELECT 1;\n' | PGPASSWORD=$svc_pw PGCONNECT_TIMEOUT=10 "$bin/psql" -h 127.0.0.1 -p "$port" \
+        -U "$CONDUCTOR_PG_SERVICE_ROLE" -d conductor -X -q -t -A -w >/dev/null \
+        || conductor_die "the service role $CONDUCTOR_PG_SERVICE_ROLE cannot log in to PostgreSQL on 127.0.0.1:$port"
+}
+
+# The connection string of the services for the cluster under DIR on PORT (stdout; capture it
+# with $(...) into an exported variable, never pass it as an argument).
+conductor_postgres_connection_string() {
+    local dir=${1:?usage: conductor_postgres_connection_string DIR PORT}
+    local port=${2:?usage: conductor_postgres_connection_string DIR PORT}
+    local password
+    password=$(_conductor_secret "$(conductor_secrets_dir "$dir")/postgres-service.password")
+    printf 'Host=127.0.0.1;Port=%s;Username=%s;Password=%s;Database=conductor\n' "$port" "$CONDUCTOR_PG_SERVICE_ROLE" "$password"
+}
+
 # A postmaster killed with SIGKILL stays a zombie until init reaps it, and
 # meanwhile looks alive to pg_ctl and to a new postmaster. Wait (up to 10 s)
 # for such a zombie to disappear. Linux only; a no-op elsewhere.
@@ -194,13 +364,14 @@ conductor_start_postgres() {
     local dir=${1:?usage: conductor_start_postgres DIR PORT [EXTRA_SERVER_OPTIONS]}
     local port=${2:?usage: conductor_start_postgres DIR PORT [EXTRA_SERVER_OPTIONS]}
     local extra=${3:-}
-    local bin home data logfile sock opts deadline rc started_at
+    local bin home data logfile sock opts deadline rc started_at secrets pwfile
     CONDUCTOR_PG_STARTED=0
 
     bin=$(conductor_find_pg_bin)
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd -P)
     home=$dir
+    secrets=$(conductor_secrets_dir "$dir")
 
     if _conductor_is_root; then
         id postgres >/dev/null 2>&1 \
@@ -244,7 +415,7 @@ conductor_start_postgres() {
         rc=0
         "$bin/pg_isready" -h 127.0.0.1 -p "$port" -U conductor -d postgres -q >/dev/null 2>&1 || rc=$?
         if (( rc == 0 || rc == 1 )); then
-            conductor_log "WARNING: another PostgreSQL server already listens on 127.0.0.1:$port; reusing it (stop it to get a server from $data)"
+            conductor_log "another PostgreSQL server already listens on 127.0.0.1:$port; reusing it if it is this cluster (it must accept this cluster's secrets)"
             running=1
         fi
     fi
@@ -256,8 +427,19 @@ conductor_start_postgres() {
                 rm -rf "$data"
             fi
             conductor_log "initialising PostgreSQL cluster in $data"
-            if ! _conductor_as_pg_owner "$home" "$bin/initdb" -D "$data" -U conductor --auth=trust -E UTF8 --no-locale \
-                >"$home/initdb.log" 2>&1; then
+            # initdb runs as postgres: it reads a copy of the superuser password from the cluster's
+            # home (0700, postgres), removed right after.
+            pwfile=$home/initdb.pwfile
+            rm -f "$pwfile"
+            (umask 077 && _conductor_secret "$secrets/postgres-superuser.password" >"$pwfile") || conductor_die "could not write $pwfile"
+            if _conductor_is_root; then
+                chown postgres:postgres "$pwfile"
+            fi
+            rc=0
+            _conductor_as_pg_owner "$home" "$bin/initdb" -D "$data" -U "$CONDUCTOR_PG_SUPERUSER" --auth=scram-sha-256 \
+                --pwfile="$pwfile" -E UTF8 --no-locale >"$home/initdb.log" 2>&1 || rc=$?
+            rm -f "$pwfile"
+            if (( rc != 0 )); then
                 _conductor_tail_log "$home/initdb.log"
                 conductor_die "initdb failed (see $home/initdb.log)"
             fi
@@ -291,15 +473,7 @@ conductor_start_postgres() {
     done
     conductor_log "PostgreSQL is ready on 127.0.0.1:$port"
 
-    local -a conn=(-h 127.0.0.1 -p "$port" -U conductor)
-    local exists
-    exists=$("$bin/psql" "${conn[@]}" -d postgres -X -q -t -A \
-        -c "SELECT 1 FROM pg_database WHERE datname = 'conductor'") \
-        || conductor_die "cannot connect to PostgreSQL on 127.0.0.1:$port as user conductor"
-    if [[ $exists != 1 ]]; then
-        conductor_log "creating database conductor"
-        "$bin/createdb" "${conn[@]}" conductor || conductor_die "createdb conductor failed"
-    fi
+    _conductor_pg_secure "$bin" "$port" "$home" "$data" "$secrets"
 }
 
 conductor_stop_postgres() {
@@ -323,38 +497,80 @@ conductor_stop_postgres() {
     return 0
 }
 
-# True if a Redis server answers PONG on 127.0.0.1:PORT.
-_conductor_redis_ping() {
-    local port=$1 out
+# What a Redis on 127.0.0.1:PORT answers to PING with PASSWORD (REDISCLI_AUTH, not argv):
+# "up" (PONG), "open" (PONG without a password: an unprotected server), "locked" (it wants
+# another password) or "down" (nothing answers).
+_conductor_redis_state() {
+    local port=$1 password=$2 out
     out=$(timeout 5 redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null || true)
-    [[ $out == PONG ]]
+    if [[ $out == PONG ]]; then
+        printf 'open\n'
+        return 0
+    fi
+    out=$(REDISCLI_AUTH=$password timeout 5 redis-cli --no-auth-warning -h 127.0.0.1 -p "$port" ping 2>&1 || true)
+    if [[ $out == PONG ]]; then
+        printf 'up\n'
+    elif [[ $out == *NOAUTH* || $out == *WRONGPASS* ]]; then
+        printf 'locked\n'
+    else
+        printf 'down\n'
+    fi
+}
+
+_conductor_redis_password() {
+    _conductor_secret "$(conductor_secrets_dir "$1")/redis.password"
+}
+
+# The services' StackExchange.Redis configuration for the Redis under DIR on PORT (stdout).
+conductor_redis_connection_string() {
+    local dir=${1:?usage: conductor_redis_connection_string DIR PORT}
+    local port=${2:?usage: conductor_redis_connection_string DIR PORT}
+    printf '127.0.0.1:%s,password=%s\n' "$port" "$(_conductor_redis_password "$dir")"
 }
 
 conductor_start_redis() {
     local dir=${1:?usage: conductor_start_redis DIR PORT}
     local port=${2:?usage: conductor_start_redis DIR PORT}
-    local deadline
+    local deadline password state pid
     CONDUCTOR_REDIS_STARTED=0
     command -v redis-server >/dev/null 2>&1 || conductor_die "redis-server not found (install redis-server)"
     command -v redis-cli >/dev/null 2>&1 || conductor_die "redis-cli not found (install redis-tools)"
 
-    if _conductor_redis_ping "$port"; then
-        conductor_log "Redis already answers on 127.0.0.1:$port; reusing it"
-        return 0
-    fi
-
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd -P)
+    password=$(_conductor_redis_password "$dir")
+    state=$(_conductor_redis_state "$port" "$password")
+    case $state in
+        up)
+            conductor_log "Redis already answers on 127.0.0.1:$port; reusing it"
+            return 0 ;;
+        locked)
+            conductor_die "a Redis on 127.0.0.1:$port wants another password than $(conductor_secrets_dir "$dir")/redis.password: stop it or use another port" ;;
+        open)
+            # Ours from an earlier version (its pid file is in DIR): protect it in place.
+            pid=$(cat "$dir/redis.pid" 2>/dev/null || true)
+            if [[ $pid =~ ^[0-9]+$ && $(cat "/proc/$pid/comm" 2>/dev/null) == redis-server* ]]; then
+                conductor_log "Redis on 127.0.0.1:$port has no password (an earlier version); setting one"
+                printf 'CONFIG SET requirepass %s\n' "$password" | timeout 5 redis-cli -h 127.0.0.1 -p "$port" >/dev/null 2>&1 || true
+                [[ $(_conductor_redis_state "$port" "$password") == up ]] \
+                    || conductor_die "could not set a password on the Redis on 127.0.0.1:$port"
+                return 0
+            fi
+            conductor_die "a Redis without a password answers on 127.0.0.1:$port and is not this directory's ($dir): stop it or use another port" ;;
+    esac
+
     conductor_log "starting Redis on 127.0.0.1:$port (log: $dir/redis.log)"
-    if ! redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' --appendonly no \
-        --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >/dev/null 2>&1; then
+    # The whole configuration on stdin ("-"): requirepass never appears in argv.
+    if ! printf '%s\n' "port $port" "bind 127.0.0.1" "protected-mode yes" "dir $dir" 'save ""' "appendonly no" \
+        "daemonize yes" "pidfile $dir/redis.pid" "logfile $dir/redis.log" "requirepass $password" \
+        | redis-server - >/dev/null 2>&1; then
         _conductor_tail_log "$dir/redis.log"
         conductor_die "redis-server failed to start (see $dir/redis.log)"
     fi
     CONDUCTOR_REDIS_STARTED=1
 
     deadline=$((SECONDS + 10))
-    until _conductor_redis_ping "$port"; do
+    until [[ $(_conductor_redis_state "$port" "$password") == up ]]; do
         if (( SECONDS >= deadline )); then
             _conductor_tail_log "$dir/redis.log"
             conductor_die "Redis did not answer PING on 127.0.0.1:$port within 10 s (see $dir/redis.log)"
@@ -365,15 +581,16 @@ conductor_start_redis() {
 }
 
 conductor_stop_redis() {
-    local port=${1:?usage: conductor_stop_redis PORT}
-    local deadline
-    if ! command -v redis-cli >/dev/null 2>&1 || ! _conductor_redis_ping "$port"; then
-        return 0
-    fi
+    local dir=${1:?usage: conductor_stop_redis DIR PORT}
+    local port=${2:?usage: conductor_stop_redis DIR PORT}
+    local deadline password
+    command -v redis-cli >/dev/null 2>&1 || return 0
+    password=$(_conductor_redis_password "$dir")
+    [[ $(_conductor_redis_state "$port" "$password") == up ]] || return 0
     conductor_log "stopping Redis on 127.0.0.1:$port"
-    timeout 10 redis-cli -h 127.0.0.1 -p "$port" shutdown nosave >/dev/null 2>&1 || true
+    REDISCLI_AUTH=$password timeout 10 redis-cli --no-auth-warning -h 127.0.0.1 -p "$port" shutdown nosave >/dev/null 2>&1 || true
     deadline=$((SECONDS + 10))
-    while _conductor_redis_ping "$port" && (( SECONDS < deadline )); do
+    while [[ $(_conductor_redis_state "$port" "$password") == up ]] && (( SECONDS < deadline )); do
         sleep 0.1
     done
     return 0

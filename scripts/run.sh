@@ -5,13 +5,21 @@
 #
 # Environment (all optional):
 #   ConnectionStrings__Postgres  if unset, a private PostgreSQL is started under
-#                                .data/pg on 127.0.0.1:25432 and this is set to
-#                                Host=127.0.0.1;Port=25432;Username=conductor;Database=conductor
-#   ConnectionStrings__Redis     if unset, a private Redis is started under
-#                                .data/redis on 127.0.0.1:26379 (redis-server is
-#                                installed with apt-get if missing)
+#                                .data/pg on 127.0.0.1:25432 (scram-sha-256 logins only) and
+#                                this is set to the service role's string:
+#                                Host=127.0.0.1;Port=25432;Username=conductor_service;Password=...;Database=conductor
+#   ConnectionStrings__Redis     if unset, a private Redis (requirepass) is started under
+#                                .data/redis on 127.0.0.1:26379 and this is set to
+#                                127.0.0.1:26379,password=... (redis-server is installed
+#                                with apt-get if missing)
 #   ASPNETCORE_URLS              API address, default http://127.0.0.1:8000
 #   Conductor__Worker__DataDir   worker data directory, default $PWD/.data/jobs-data
+#
+# Secrets: the passwords are generated on first start into .data/secrets/ (0700; files 0600,
+# readable by the user running this script only): postgres-superuser.password (used by these
+# scripts only, to set up), postgres-service.password, redis.password. The API and the worker
+# get them in their environment, never on a command line. A .data from an earlier version
+# (trust authentication, no Redis password) is migrated on the next start. See scripts/lib.sh.
 #
 # Authentication: on first start an admin API token is created (account "admin") and kept
 # in .data/api-token (mode 600); the sample curl below uses it. Manage tokens with
@@ -76,7 +84,7 @@ cleanup() {
         done
     fi
     if (( started_redis )); then
-        conductor_stop_redis "$REDIS_PORT"
+        conductor_stop_redis "$REDIS_DIR" "$REDIS_PORT"
     fi
     if (( started_pg )); then
         conductor_stop_postgres "$PG_DIR"
@@ -101,7 +109,8 @@ if [[ -z ${ConnectionStrings__Postgres:-} ]]; then
     conductor_ensure_postgres
     conductor_start_postgres "$PG_DIR" "$PG_PORT"
     started_pg=$CONDUCTOR_PG_STARTED
-    export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_PORT;Username=conductor;Database=conductor"
+    ConnectionStrings__Postgres=$(conductor_postgres_connection_string "$PG_DIR" "$PG_PORT")
+    export ConnectionStrings__Postgres
 else
     conductor_log "using PostgreSQL from ConnectionStrings__Postgres"
 fi
@@ -110,7 +119,8 @@ if [[ -z ${ConnectionStrings__Redis:-} ]]; then
     conductor_ensure_redis
     conductor_start_redis "$REDIS_DIR" "$REDIS_PORT"
     started_redis=$CONDUCTOR_REDIS_STARTED
-    export ConnectionStrings__Redis="127.0.0.1:$REDIS_PORT"
+    ConnectionStrings__Redis=$(conductor_redis_connection_string "$REDIS_DIR" "$REDIS_PORT")
+    export ConnectionStrings__Redis
 else
     conductor_log "using Redis from ConnectionStrings__Redis"
 fi

@@ -4,24 +4,35 @@
 #
 # Usage: scripts/test.sh [extra dotnet test arguments, e.g. --filter Category=Unit]
 #
+# Ports (environment, optional): CONDUCTOR_TEST_PG_PORT (default 25433) and
+# CONDUCTOR_TEST_REDIS_PORT (default 26380), e.g. to run next to another test.sh.
+#
 # Environment exported to the tests:
-#   ConnectionStrings__Postgres  Host=127.0.0.1;Port=25433;Username=conductor;Database=conductor
-#                                (a private cluster under .data/test/pg, trust auth,
-#                                fsync off). If already set, that server is used as is.
-#   ConnectionStrings__Redis     127.0.0.1:26380 (a private Redis under .data/test/redis,
-#                                no persistence). If already set, that server is used as is.
-#   CONDUCTOR_PG_DIR, CONDUCTOR_PG_PORT, CONDUCTOR_PG_OPTIONS
+#   ConnectionStrings__Postgres  Host=127.0.0.1;Port=25433;Username=conductor_service;Password=...;Database=conductor
+#                                (a private cluster under .data/test/pg, scram-sha-256 logins
+#                                only, fsync off). The service role is not a superuser; here
+#                                (only) it has CREATEDB, because the tests create one database
+#                                per test class with it. If already set, that server is used as is.
+#   ConnectionStrings__Redis     127.0.0.1:26380,password=... (a private Redis under
+#                                .data/test/redis, requirepass, no persistence). If already
+#                                set, that server is used as is.
+#   CONDUCTOR_SERVICES_PROTECTED 1 when both servers are this script's password-protected ones.
+#                                The service attack tests require it (they fail, with a message,
+#                                rather than pass against an unprotected trust server).
+#   CONDUCTOR_TEST_SECRETS_DIR   .data/test/secrets (0700, files 0600): the attack tests let a
+#                                job try to read it.
+#   CONDUCTOR_PG_DIR, CONDUCTOR_PG_PORT, CONDUCTOR_PG_OPTIONS, CONDUCTOR_PG_CREATEDB
 #                                the private PostgreSQL (only when this script owns it), so
-#                                the PostgreSQL-restart test can stop and start it.
+#                                the PostgreSQL-restart test can stop and start it with
+#                                scripts/lib.sh (conductor_stop_postgres / conductor_start_postgres).
 #   CONDUCTOR_REDIS_SERVER_DIR   directory of the private Redis (only when this script
 #                                started/owns it, i.e. ConnectionStrings__Redis was unset)
-#   CONDUCTOR_REDIS_PORT         its port (26380). Tests that stop and restart Redis use:
-#       stop:    redis-cli -p "$CONDUCTOR_REDIS_PORT" shutdown nosave
-#       start:   redis-server --port "$CONDUCTOR_REDIS_PORT" --bind 127.0.0.1 \
-#                  --dir "$CONDUCTOR_REDIS_SERVER_DIR" --save '' --appendonly no \
-#                  --daemonize yes --pidfile "$CONDUCTOR_REDIS_SERVER_DIR/redis.pid" \
-#                  --logfile "$CONDUCTOR_REDIS_SERVER_DIR/redis.log"
-#                and should skip themselves when these two variables are unset.
+#   CONDUCTOR_REDIS_PORT         its port. Tests that stop and restart Redis use scripts/lib.sh
+#                                (it knows the password file):
+#       stop:    conductor_stop_redis "$CONDUCTOR_REDIS_SERVER_DIR" "$CONDUCTOR_REDIS_PORT"
+#       start:   conductor_start_redis "$CONDUCTOR_REDIS_SERVER_DIR" "$CONDUCTOR_REDIS_PORT"
+#                and fail with a message when these two variables are unset; redis-cli
+#                calls of their own pass the password in REDISCLI_AUTH (never -a).
 #
 # The servers this script started are stopped at the end. The last line printed
 # is a plain summary ("Tests: N passed, N failed, N skipped"), and the exit code
@@ -34,10 +45,10 @@ source scripts/lib.sh
 
 readonly TEST_DIR=$PWD/.data/test
 readonly PG_DIR=$TEST_DIR/pg
-readonly PG_PORT=25433
+readonly PG_PORT=${CONDUCTOR_TEST_PG_PORT:-25433}
 readonly PG_TEST_OPTIONS="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 readonly REDIS_DIR=$TEST_DIR/redis
-readonly REDIS_PORT=26380
+readonly REDIS_PORT=${CONDUCTOR_TEST_REDIS_PORT:-26380}
 
 started_pg=0
 started_redis=0
@@ -50,7 +61,7 @@ cleanup() {
     cleaned_up=1
     set +e
     if (( started_redis )); then
-        conductor_stop_redis "$REDIS_PORT"
+        conductor_stop_redis "$REDIS_DIR" "$REDIS_PORT"
     fi
     if (( started_pg )); then
         conductor_stop_postgres "$PG_DIR"
@@ -102,13 +113,18 @@ summarize() {
 command -v dotnet >/dev/null 2>&1 || conductor_die "dotnet not found on PATH (install the .NET 10 SDK)"
 mkdir -p "$TEST_DIR"
 
+protected=0
 if [[ -z ${ConnectionStrings__Postgres:-} ]]; then
     conductor_ensure_postgres
+    # CREATEDB for the service role: the tests create (and drop) one database per test class.
+    export CONDUCTOR_PG_CREATEDB=1
     conductor_start_postgres "$PG_DIR" "$PG_PORT" "$PG_TEST_OPTIONS"
     started_pg=$CONDUCTOR_PG_STARTED
-    export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_PORT;Username=conductor;Database=conductor"
+    ConnectionStrings__Postgres=$(conductor_postgres_connection_string "$PG_DIR" "$PG_PORT")
+    export ConnectionStrings__Postgres
     # The PostgreSQL-restart test stops and starts this server with scripts/lib.sh.
     export CONDUCTOR_PG_DIR=$PG_DIR CONDUCTOR_PG_PORT=$PG_PORT CONDUCTOR_PG_OPTIONS=$PG_TEST_OPTIONS
+    protected=1
 else
     conductor_log "using PostgreSQL from ConnectionStrings__Postgres"
 fi
@@ -117,11 +133,17 @@ if [[ -z ${ConnectionStrings__Redis:-} ]]; then
     conductor_ensure_redis
     conductor_start_redis "$REDIS_DIR" "$REDIS_PORT"
     started_redis=$CONDUCTOR_REDIS_STARTED
-    export ConnectionStrings__Redis="127.0.0.1:$REDIS_PORT"
+    ConnectionStrings__Redis=$(conductor_redis_connection_string "$REDIS_DIR" "$REDIS_PORT")
+    export ConnectionStrings__Redis
     export CONDUCTOR_REDIS_SERVER_DIR=$REDIS_DIR
     export CONDUCTOR_REDIS_PORT=$REDIS_PORT
 else
     conductor_log "using Redis from ConnectionStrings__Redis"
+    protected=0
+fi
+# Servers given from outside may be protected too: say so by exporting CONDUCTOR_SERVICES_PROTECTED=1.
+if (( protected )); then
+    export CONDUCTOR_SERVICES_PROTECTED=1 CONDUCTOR_TEST_SECRETS_DIR=$TEST_DIR/secrets
 fi
 
 # Run-as tests need the unprivileged user jobs run as, and a data dir that user can traverse.

@@ -21,6 +21,7 @@ public sealed class Stack : IAsyncDisposable
     public Process? Api { get; private set; }
     public NpgsqlDataSource Db { get; }
     public static string Root { get; } = FindRoot();
+    /// <summary>scripts/bench.sh's service role (with its password; no superuser, CREATEDB for one database per scenario).</summary>
     public static string AdminConnectionString => Environment.GetEnvironmentVariable("ConnectionStrings__Postgres")!;
     public static string Redis => Environment.GetEnvironmentVariable("ConnectionStrings__Redis")!;
     public string ConnectionString => new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = Database, MaxPoolSize = 100 }.ConnectionString;

@@ -4,7 +4,11 @@ using Npgsql;
 
 namespace Conductor.Tests.Infrastructure;
 
-/// <summary>A fresh, migrated database per test class, dropped at the end.</summary>
+/// <summary>
+/// A fresh, migrated database per test class, dropped at the end. Created (and so owned) by the
+/// role of <see cref="TestEnvironment.AdminConnectionString"/>: under scripts/test.sh the
+/// services' non-superuser role, which there has CREATEDB for this.
+/// </summary>
 public sealed class TestDatabase : IAsyncDisposable
 {
     public string Name { get; } = $"conductor_t_{Guid.NewGuid():N}"[..28];

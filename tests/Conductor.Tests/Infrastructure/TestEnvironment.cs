@@ -5,14 +5,30 @@ namespace Conductor.Tests.Infrastructure;
 /// <summary>
 /// Where the real PostgreSQL and Redis started by scripts/test.sh live. The same variables as
 /// the services (ConnectionStrings__Postgres / ConnectionStrings__Redis); the defaults are
-/// test.sh's private ports.
+/// test.sh's private ports. Under test.sh both strings carry passwords: PostgreSQL's names the
+/// non-superuser service role, which there (only) may create databases, so it is also the
+/// "admin" string the tests create their per-class databases with.
 /// </summary>
 public static class TestEnvironment
 {
+    /// <summary>The role that may CREATE DATABASE: under test.sh the service role (CREATEDB, not superuser).</summary>
     public static string AdminConnectionString =>
         Environment.GetEnvironmentVariable("ConnectionStrings__Postgres") ?? "Host=127.0.0.1;Port=25433;Username=conductor;Database=conductor";
 
     public static string Redis => Environment.GetEnvironmentVariable("ConnectionStrings__Redis") ?? "127.0.0.1:26380";
+
+    /// <summary>The Redis password of <see cref="Redis"/> (null without one): for redis-cli, in REDISCLI_AUTH.</summary>
+    public static string? RedisPassword => StackExchange.Redis.ConfigurationOptions.Parse(Redis).Password;
+
+    /// <summary>
+    /// scripts/test.sh sets CONDUCTOR_SERVICES_PROTECTED=1 when PostgreSQL and Redis are its own
+    /// password-protected servers. Tests about the services' credentials require it: against a
+    /// trust server they would prove nothing.
+    /// </summary>
+    public static bool ServicesProtected => Environment.GetEnvironmentVariable("CONDUCTOR_SERVICES_PROTECTED") == "1";
+
+    /// <summary>test.sh's secrets directory (.data/test/secrets), when it owns the servers.</summary>
+    public static string? SecretsDir => Environment.GetEnvironmentVariable("CONDUCTOR_TEST_SECRETS_DIR");
 
     public static int RedisPort => int.Parse(Environment.GetEnvironmentVariable("CONDUCTOR_REDIS_PORT") ?? "26380");
 
