@@ -9,6 +9,16 @@ public enum ShutdownBehaviour
     Kill,
 }
 
+/// <summary>Which Unix user an account's jobs run as (on a root worker).</summary>
+public enum JobUsers
+{
+    /// <summary>Each account its own user, created on first use from <see cref="WorkerOptions.UidRange"/>.</summary>
+    PerAccount,
+
+    /// <summary>Every account as <see cref="WorkerOptions.RunAs"/>: accounts are not kept apart.</summary>
+    Shared,
+}
+
 /// <summary>Settings of one worker (section <c>Conductor:Worker</c>).</summary>
 public sealed class WorkerOptions
 {
@@ -28,10 +38,22 @@ public sealed class WorkerOptions
     public int ClaimBatch { get; set; } = 32;
     public ShutdownBehaviour OnShutdown { get; set; } = ShutdownBehaviour.Leave;
 
-    /// <summary>The Unix user jobs run as when the worker runs as root (jobs never run as root).</summary>
+    /// <summary>
+    /// Which Unix user an account's jobs run as when the worker is root (jobs never run as root):
+    /// one of its own per account (the default), or <see cref="RunAs"/> for everyone.
+    /// </summary>
+    public JobUsers Users { get; set; } = JobUsers.PerAccount;
+
+    /// <summary>
+    /// The uids handed out to accounts in <see cref="JobUsers.PerAccount"/> mode, "first-last"; the
+    /// same on every node (the allocation is stored in PostgreSQL, the local users are made to match).
+    /// </summary>
+    public string UidRange { get; set; } = Core.Accounts.UidRange.Default;
+
+    /// <summary>The one Unix user of every job in <see cref="JobUsers.Shared"/> mode.</summary>
     public string RunAs { get; set; } = "conductor-job";
 
-    /// <summary>Account → Unix user; accounts not listed run as <see cref="RunAs"/>.</summary>
+    /// <summary>Account → existing Unix user, whatever the mode; wins over both.</summary>
     public Dictionary<string, string> AccountUsers { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Where working directories and output files may be; default the data dir and /tmp.</summary>

@@ -40,6 +40,7 @@ public static class StorageSetup
         services.AddSingleton<NodeStore>();
         services.AddSingleton<ScheduleStore>();
         services.AddSingleton<TokenStore>();
+        services.AddSingleton<AccountUserStore>();
         return services;
     }
 

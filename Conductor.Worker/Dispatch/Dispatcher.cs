@@ -63,9 +63,18 @@ public sealed class Dispatcher(
         }
     }
 
-    /// <summary>Starts the job spawner for the default run-as user while the worker registers and recovers.</summary>
+    /// <summary>
+    /// Says who jobs run as, and starts the job spawner while the worker registers and recovers:
+    /// the shared user's, or the worker's own when it is not root. With a user per account, each
+    /// account's spawner starts with its first job.
+    /// </summary>
     private async Task WarmUpSpawnerAsync(CancellationToken ct)
     {
+        if (!RunAsPolicy.WorkerIsRoot)
+            log.LogWarning("The worker runs as uid {Uid}, not root: it cannot keep accounts apart, and every job runs as the worker's own user",
+                Mono.Unix.Native.Syscall.geteuid());
+        else
+            log.LogInformation("Job users: {JobUsers}", runAs.Describe());
         JobUser? user;
         try
         {
@@ -76,6 +85,7 @@ public sealed class Dispatcher(
             log.LogWarning("Jobs cannot run: {Error}", e.Message);
             return;
         }
+        if (user is null && RunAsPolicy.WorkerIsRoot) return;
         await launcher.WarmUpAsync(user, ct);
     }
 

@@ -74,7 +74,7 @@ public sealed class JobSupervisor(
     private async Task<LaunchedProcess> SpawnAsync(Job job, int attempt, JobFiles files, int[] cpuIds, CancellationToken stopping)
     {
         if (files.PathViolation(_roots) is { } why) throw new InvalidOperationException($"Refused: {why}");
-        var user = runAs.For(job.Account);
+        var user = await runAs.ForAsync(job.Account, stopping);
         files.Prepare(user);
         var env = JobEnvironment.Build(job, Options.NodeName, cpuIds, files, user);
         var cgroup = cgroups.Create(job.Id, attempt, job.MemoryMb, user);

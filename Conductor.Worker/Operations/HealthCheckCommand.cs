@@ -5,7 +5,8 @@ namespace Conductor.Worker.Operations;
 
 /// <summary>
 /// <c>health-check [--json] [--repair] [--api-url URL] [--lease 30s] [--pending-threshold 10m]</c>:
-/// the services, then the invariants of DESIGN.md. With <c>--repair</c> the safe repairs run
+/// the services, whether jobs of different accounts are kept apart (a worker that is not root
+/// cannot: WARNING), then the invariants of DESIGN.md. With <c>--repair</c> the safe repairs run
 /// first and the checks report the state after them. Exit code = the worst status, in the
 /// monitoring-plugin convention (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
 /// </summary>
@@ -34,6 +35,7 @@ internal static class HealthCheckCommand
 
         var database = await ServiceChecks.DatabaseAsync(context.Get<NpgsqlDataSource>(), ct);
         List<CheckResult> checks = [database, await ServiceChecks.RedisAsync(context.Redis, ct), await ServiceChecks.ApiAsync(apiUrl, ct)];
+        checks.Add(ServiceChecks.JobIsolation(context.Worker));
         IReadOnlyList<RepairResult> repairs = [];
         if (database.Status == CheckStatus.Ok)
             repairs = await InvariantsAsync(context, thresholds, options.Has("--repair"), checks, ct);

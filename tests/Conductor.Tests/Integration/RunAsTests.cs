@@ -34,19 +34,25 @@ public sealed class RunAsTests(RunAsClusterFixture cluster) : IClassFixture<RunA
     private static bool TestsRunAsRoot => Syscall.geteuid() == 0;
 
     [Fact]
-    public void UserLookups_AreReusedForAWhile_ButAMissingUserIsLookedUpEveryTime()
+    public async Task UserLookups_AreReusedForAWhile_ButAMissingUserIsLookedUpEveryTime()
     {
         TestsRunAsRoot.Should().BeTrue("the worker drops jobs to their users only when it runs as root");
+        await using var source = Npgsql.NpgsqlDataSource.Create(cluster.Database.ConnectionString);
         var policy = new Conductor.Worker.Execution.RunAsPolicy(Microsoft.Extensions.Options.Options.Create(new Conductor.Worker.WorkerOptions
-        {
-            RunAs = "conductor-job", AccountUsers = { ["ghost"] = $"nobody-{Guid.NewGuid():N}"[..20] },
-        }));
+            {
+                Users = Conductor.Worker.JobUsers.Shared, RunAs = "conductor-job", AccountUsers = { ["ghost"] = $"nobody-{Guid.NewGuid():N}"[..20] },
+            }),
+            new Conductor.Core.Storage.AccountUserStore(source),
+            new Conductor.Worker.Dispatch.StoreRetry(new Microsoft.Extensions.Hosting.Internal.ApplicationLifetime(
+                Microsoft.Extensions.Logging.Abstractions.NullLogger<Microsoft.Extensions.Hosting.Internal.ApplicationLifetime>.Instance),
+                Microsoft.Extensions.Logging.Abstractions.NullLogger<Conductor.Worker.Dispatch.StoreRetry>.Instance),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Conductor.Worker.Execution.RunAsPolicy>.Instance);
 
-        var first = policy.For("alice");
-        first!.Name.Should().Be("conductor-job");
-        policy.For("bob").Should().BeSameAs(first, "the lookup of conductor-job is reused");
+        var first = await policy.ForAsync("alice", default);
+        first!.Name.Should().Be("conductor-job", "in Shared mode every account runs as RunAs");
+        (await policy.ForAsync("bob", default)).Should().BeSameAs(first, "the lookup of conductor-job is reused");
         for (var i = 0; i < 2; i++)
-            policy.Invoking(p => p.For("ghost")).Should().Throw<InvalidOperationException>().WithMessage("*does not exist*");
+            await policy.Invoking(p => p.ForAsync("ghost", default).AsTask()).Should().ThrowAsync<InvalidOperationException>().WithMessage("*does not exist*");
     }
 
     [Fact]
@@ -61,8 +67,8 @@ public sealed class RunAsTests(RunAsClusterFixture cluster) : IClassFixture<RunA
         if (TestsRunAsRoot)
         {
             lines[0].Should().NotBe("0", "a job never runs as root, even on a root worker");
-            lines[1].Should().Be("conductor-job");
-            lines[2].Should().EndWith(" conductor-job", "the job's USER names the user it runs as");
+            lines[1].Should().Be("cj-default", "the account (anonymous: default) runs as its own user");
+            lines[2].Should().EndWith(" cj-default", "the job's USER names the user it runs as");
         }
         else
         {
@@ -103,7 +109,7 @@ public sealed class RunAsTests(RunAsClusterFixture cluster) : IClassFixture<RunA
         foreach (var path in new[] { dir, Path.Combine(dir, "script.sh"), Path.Combine(dir, "stdout.log"), Path.Combine(dir, "stderr.log") })
         {
             Syscall.stat(path, out var st).Should().Be(0, path);
-            new Mono.Unix.UnixUserInfo((long)st.st_uid).UserName.Should().Be("conductor-job", $"{path} belongs to the job's user");
+            new Mono.Unix.UnixUserInfo((long)st.st_uid).UserName.Should().Be("cj-default", $"{path} belongs to the job's user");
         }
     }
 
