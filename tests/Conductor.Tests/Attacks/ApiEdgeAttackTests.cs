@@ -275,3 +275,300 @@ internal static class RealApi
         }
     }
 }
+
+/// <summary>
+/// Alice (an account token) aims at Bob's jobs through the real API process: a dependency on one
+/// of them, and every job endpoint. Each must answer exactly as for a job that does not exist, so
+/// alice cannot even learn that the id is taken; Bob's jobs are left as they were.
+/// </summary>
+public sealed class ApiEdgeOwnershipAttackTests(TokenApi api) : IClassFixture<TokenApi>
+{
+    public static TheoryData<string> Dependencies => new() { "afterok:{target}", "afterany:{target}", "afternotok:{target}", "afterok:{own}:{target}" };
+
+    [Theory]
+    [MemberData(nameof(Dependencies))]
+    public async Task DependencyOnAnotherAccountsJob_IsRefusedExactlyLikeOneOnAMissingJob(string dependency)
+    {
+        var before = await api.Database.ScalarAsync<long>("SELECT count(*) FROM jobs");
+
+        var onBob = await api.Alice.PostAsync("/jobs/submit", RealApi.JsonBody(new { job = new { dependency = api.Expand(dependency, api.BobPending) }, script = "true" }));
+        var onNothing = await api.Alice.PostAsync("/jobs/submit", RealApi.JsonBody(new { job = new { dependency = api.Expand(dependency, api.Missing) }, script = "true" }));
+
+        onBob.StatusCode.Should().Be(HttpStatusCode.BadRequest, "a dependency on someone else's job is refused");
+        onBob.StatusCode.Should().Be(onNothing.StatusCode);
+        (await api.ShapeAsync(onBob, api.BobPending)).Should().Be(await api.ShapeAsync(onNothing, api.Missing),
+            "the answer must not tell a taken id from a free one");
+        (await api.Database.ScalarAsync<long>("SELECT count(*) FROM jobs")).Should().Be(before, "nothing was submitted");
+    }
+
+    [Fact]
+    public async Task BulkDependencyOnAnotherAccountsJob_IsRefusedExactlyLikeOneOnAMissingJob()
+    {
+        object Bulk(long target) => new object[] { new { job = new { }, script = "true" }, new { job = new { dependency = $"afterok:{target}" }, script = "true" } };
+
+        var onBob = await api.Alice.PostAsync("/jobs/submit/bulk", RealApi.JsonBody(Bulk(api.BobPending)));
+        var onNothing = await api.Alice.PostAsync("/jobs/submit/bulk", RealApi.JsonBody(Bulk(api.Missing)));
+
+        onBob.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await api.ShapeAsync(onBob, api.BobPending)).Should().Be(await api.ShapeAsync(onNothing, api.Missing));
+    }
+
+    [Fact]
+    public async Task DependencyOnOwnJob_OrByAnAdmin_IsAccepted()
+    {
+        await RealApi.SubmitAsync(api.Alice, new { dependency = $"afterok:{api.AlicePending}" });
+        await RealApi.SubmitAsync(api.Bob, new { dependency = $"afterany:{api.BobPending}" });
+        await RealApi.SubmitAsync(api.Admin, new { account = "alice", dependency = $"afterok:{api.BobPending}" });
+    }
+
+    public static TheoryData<string, string> Actions => new()
+    {
+        { "GET", "/jobs/query/{id}" }, { "POST", "/jobs/cancel/{id}" }, { "POST", "/jobs/resubmit/{id}" },
+        { "GET", "/jobs/{id}/logs" }, { "GET", "/jobs/{id}/logs?follow=true" }, { "GET", "/jobs/{id}/events" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Actions))]
+    public async Task ActionOnAnotherAccountsJob_AnswersAsForAMissingJob_AndLeavesItAlone(string method, string path)
+    {
+        var before = await api.Database.ScalarAsync<long>("SELECT count(*) FROM jobs");
+        foreach (var target in new[] { api.BobPending, api.BobFinished })
+        {
+            var onBob = await api.Alice.SendAsync(new HttpRequestMessage(new HttpMethod(method), path.Replace("{id}", target.ToString())));
+            var onNothing = await api.Alice.SendAsync(new HttpRequestMessage(new HttpMethod(method), path.Replace("{id}", api.Missing.ToString())));
+
+            onBob.StatusCode.Should().Be(HttpStatusCode.NotFound, $"{method} {path} on bob's job {target}");
+            (await api.ShapeAsync(onBob, target)).Should().Be(await api.ShapeAsync(onNothing, api.Missing), $"{method} {path}");
+        }
+        (await api.Database.ScalarAsync<string>($"SELECT state FROM jobs WHERE id = {api.BobPending}")).Should().Be("PENDING", "bob's job was not cancelled");
+        (await api.Database.ScalarAsync<long>("SELECT count(*) FROM jobs")).Should().Be(before, "nothing was resubmitted");
+        (await api.Bob.GetAsync($"/jobs/query/{api.BobPending}")).StatusCode.Should().Be(HttpStatusCode.OK, "bob still sees his job");
+    }
+
+    [Fact]
+    public async Task TokenRevoke_SaysTheRevocationTakesEffectWithinTheCacheTime()
+    {
+        var id = await api.CreateTokenAsync("carol");
+
+        var (code, output) = await ApiProcess.RunAsync(api.Database.ConnectionString, "token", "revoke", id.ToString());
+
+        code.Should().Be(0, output);
+        output.Should().Contain("takes effect within 30 s", "a revoked token keeps working while APIs have it cached");
+    }
+}
+
+/// <summary>The real API process with authentication on: tokens for alice, bob and an admin, and jobs of each.</summary>
+public sealed class TokenApi : IAsyncLifetime
+{
+    private ApiProcess _process = null!;
+    public TestDatabase Database { get; private set; } = null!;
+    public HttpClient Alice { get; private set; } = null!;
+    public HttpClient Bob { get; private set; } = null!;
+    public HttpClient Admin { get; private set; } = null!;
+    public long AlicePending { get; private set; }
+    public long BobPending { get; private set; }
+    public long BobFinished { get; private set; }
+    public long Missing => BobFinished + 1_000_000;
+
+    public async Task InitializeAsync()
+    {
+        Database = await TestDatabase.CreateAsync();
+        var secrets = new Dictionary<string, string>();
+        foreach (var (account, admin) in new[] { ("alice", false), ("bob", false), ("ops", true) })
+            secrets[account] = (await CreateAsync(account, admin)).Secret;
+        HttpClient client;
+        (_process, client, var port) = await RealApi.StartAsync(Database.ConnectionString);
+        client.Dispose();
+        HttpClient For(string account) => new()
+        {
+            BaseAddress = new Uri($"http://127.0.0.1:{port}"), DefaultRequestHeaders = { Authorization = new("Bearer", secrets[account]) },
+        };
+        (Alice, Bob, Admin) = (For("alice"), For("bob"), For("ops"));
+        AlicePending = await RealApi.SubmitAsync(Alice);
+        BobPending = await RealApi.SubmitAsync(Bob);
+        BobFinished = await RealApi.SubmitAsync(Bob);
+        await Database.ExecuteAsync($"UPDATE jobs SET state = 'COMPLETED', start_time = now(), end_time = now() WHERE id = {BobFinished}");
+    }
+
+    public async Task<long> CreateTokenAsync(string account) => (await CreateAsync(account, false)).Id;
+
+    private async Task<(long Id, string Secret)> CreateAsync(string account, bool admin)
+    {
+        await using var services = new ServiceCollection().AddSingleton(TimeProvider.System).AddConductorStorage(Database.ConnectionString).BuildServiceProvider();
+        var (token, secret) = await services.GetRequiredService<TokenStore>().CreateAsync(account, admin, CancellationToken.None);
+        return (token.Id, secret);
+    }
+
+    public string Expand(string dependency, long target) => dependency.Replace("{target}", target.ToString()).Replace("{own}", AlicePending.ToString());
+
+    private static readonly System.Text.Json.JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>Status, content type and body with the target id and the per-request trace id blanked.</summary>
+    public async Task<string> ShapeAsync(HttpResponseMessage response, long target)
+    {
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+        body.Remove("traceId");
+        body.Remove("trace_id");
+        return $"{(int)response.StatusCode} {response.Content.Headers.ContentType?.MediaType} {System.Text.RegularExpressions.Regex.Replace(body.ToJsonString(Readable), $"(?<![0-9]){target}(?![0-9])", "<id>")}";
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var http in new[] { Alice, Bob, Admin }) http?.Dispose();
+        if (_process is not null) await _process.DisposeAsync();
+        if (Database is not null) await Database.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// PostgreSQL goes away under a running API process (its connections run through a relay that is
+/// then cut, so the port is closed; the shared server is untouched): every endpoint answers 503
+/// problem+json with Retry-After, never a bare 500; /health keeps its own 503 body.
+/// </summary>
+public sealed class ApiEdgeOutageAttackTests(OutageApi api) : IClassFixture<OutageApi>
+{
+    public static TheoryData<string, string, string?> Endpoints => new()
+    {
+        { "POST", "/jobs/submit", """{"job":{},"script":"true"}""" },
+        { "POST", "/jobs/submit", """{"job":{"dependency":"afterok:1"},"script":"true"}""" },
+        { "POST", "/jobs/submit/bulk", """[{"job":{},"script":"true"}]""" },
+        { "GET", "/jobs/query/{id}", null }, { "GET", "/jobs", null }, { "GET", "/jobs/{id}/events", null },
+        { "GET", "/jobs/{id}/logs", null }, { "GET", "/jobs/{id}/logs?follow=true", null },
+        { "POST", "/jobs/cancel/{id}", null }, { "POST", "/jobs/resubmit/{id}", null },
+        { "GET", "/nodes", null }, { "GET", "/stats", null }, { "GET", "/dashboard", null },
+        { "GET", "/scheduled-jobs", null }, { "GET", "/scheduled-jobs/{schedule}", null },
+        { "POST", "/scheduled-jobs", AnonymousApi.Schedule }, { "PATCH", "/scheduled-jobs/{schedule}", """{"status":0}""" },
+        { "DELETE", "/scheduled-jobs/{schedule}", null },
+    };
+
+    [Theory]
+    [MemberData(nameof(Endpoints))]
+    public async Task Endpoint_WithPostgresDown_Answers503ProblemWithRetryAfter(string method, string path, string? body)
+    {
+        var message = new HttpRequestMessage(new HttpMethod(method), path.Replace("{id}", api.Job.ToString()).Replace("{schedule}", api.Schedule.ToString()));
+        if (body is not null) message.Content = new StringContent(body, Encoding.UTF8, "application/json");
+
+        var response = await api.Http.SendAsync(message);
+
+        var text = await response.Content.ReadAsStringAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable, $"{method} {path} with PostgreSQL down: {text}");
+        response.Content.Headers.ContentType?.MediaType.Should().Be("application/problem+json");
+        response.Headers.RetryAfter?.Delta.Should().Be(TimeSpan.FromSeconds(5), "clients are told when to come back");
+        JsonNode.Parse(text)!["title"]!.GetValue<string>().Should().Contain("database");
+    }
+
+    /// <summary>A scrape that fails would hide the API's own counters too; the gauge says what is wrong.</summary>
+    [Fact]
+    public async Task Metrics_WithPostgresDown_StillServesTheScrape_WithDatabaseUpZero()
+    {
+        var response = await api.Http.GetAsync("/metrics");
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await response.Content.ReadAsStringAsync()).Should().Contain("conductor_database_up 0");
+    }
+
+    [Fact]
+    public async Task Health_WithPostgresDown_KeepsItsOwn503Body()
+    {
+        var response = await api.Http.GetAsync("/health");
+
+        response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        body["status"]!.GetValue<string>().Should().Be("unhealthy");
+        body["database"]!.GetValue<string>().Should().Be("down");
+    }
+}
+
+/// <summary>The real API process reaching PostgreSQL through a relay, cut once a job and a schedule exist.</summary>
+public sealed class OutageApi : IAsyncLifetime
+{
+    private ApiProcess _process = null!;
+    private TcpRelay _relay = null!;
+    private TestDatabase _database = null!;
+    public HttpClient Http { get; private set; } = null!;
+    public long Job { get; private set; }
+    public long Schedule { get; private set; }
+
+    public async Task InitializeAsync()
+    {
+        _database = await TestDatabase.CreateAsync();
+        var direct = new NpgsqlConnectionStringBuilder(_database.ConnectionString);
+        _relay = new TcpRelay(direct.Host!, direct.Port);
+        var relayed = new NpgsqlConnectionStringBuilder(_database.ConnectionString) { Host = "127.0.0.1", Port = _relay.Port, Timeout = 3 };
+        (_process, var http, _) = await RealApi.StartAsync(relayed.ConnectionString);
+        Http = http;
+        Job = await RealApi.SubmitAsync(Http);
+        var created = await Http.PostAsync("/scheduled-jobs", new StringContent(AnonymousApi.Schedule, Encoding.UTF8, "application/json"));
+        Schedule = long.Parse(JsonNode.Parse(await created.Content.ReadAsStringAsync())!["id"]!.GetValue<string>());
+        _relay.Cut();
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http?.Dispose();
+        if (_process is not null) await _process.DisposeAsync();
+        _relay?.Cut();
+        if (_database is not null) await _database.DisposeAsync();
+    }
+}
+
+/// <summary>A loopback TCP relay to one server; <see cref="Cut"/> closes its port and every connection through it.</summary>
+internal sealed class TcpRelay
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly ConcurrentBag<TcpClient> _open = [];
+    private readonly CancellationTokenSource _cut = new();
+
+    public TcpRelay(string host, int port)
+    {
+        _listener.Start();
+        _ = AcceptAsync(host, port);
+    }
+
+    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    private async Task AcceptAsync(string host, int port)
+    {
+        try
+        {
+            while (!_cut.IsCancellationRequested)
+            {
+                var client = await _listener.AcceptTcpClientAsync(_cut.Token);
+                var server = new TcpClient();
+                _open.Add(client);
+                _open.Add(server);
+                await server.ConnectAsync(host, port, _cut.Token);
+                _ = PumpAsync(client, server);
+                _ = PumpAsync(server, client);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            // Cut.
+        }
+    }
+
+    private async Task PumpAsync(TcpClient from, TcpClient to)
+    {
+        try
+        {
+            await from.GetStream().CopyToAsync(to.GetStream(), _cut.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // One side went away or the relay was cut.
+        }
+        finally
+        {
+            from.Dispose();
+            to.Dispose();
+        }
+    }
+
+    public void Cut()
+    {
+        _cut.Cancel();
+        _listener.Stop();
+        foreach (var connection in _open) connection.Dispose();
+    }
+}
