@@ -118,6 +118,8 @@ public sealed class HostileInputTests(IdleClusterFixture cluster) : IClassFixtur
         { "submit from a sandboxed frame", "POST /jobs/submit", Job("{}"), "Origin: null" },
         { "submit through a rebound DNS name", "POST /jobs/submit", Job("{}"), "Host: evil.example" },
         { "list through a rebound DNS name", "GET /jobs", null, "Host: evil.example:8000" },
+        { "list name with NUL", "GET /jobs?name=a%00b", null, null },
+        { "list account with NUL", "GET /jobs?account=%00", null, null },
     };
 
     [Theory]
