@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Conductor.Api.Auth;
 using Conductor.Api.Health;
+using Conductor.Api.Http;
 using Conductor.Api.Jobs;
 using Conductor.Api.Limits;
 using Conductor.Api.Messaging;
@@ -31,6 +32,7 @@ public static class ApiSetup
         services.Configure<ApiOptions>(builder.Configuration.GetSection("Conductor:Api"));
         services.PostConfigure<ApiOptions>(o => o.AllowedRoots ??= [builder.Configuration["Conductor:Worker:DataDir"] ?? "./data", "/tmp"]);
         services.AddProblemDetails();
+        services.AddExceptionHandler<StoreOutage>();
         services.AddConductorAuth(builder.Configuration, urls);
         services.ConfigureHttpJsonOptions(o =>
         {
@@ -59,6 +61,7 @@ public static class ApiSetup
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMiddleware<RequestGuard>();
         app.UseMiddleware<AuthMiddleware>();
 
         var jobs = app.MapGroup("/jobs");

@@ -7,11 +7,20 @@ public static class AuthSetup
     public static IServiceCollection AddConductorAuth(this IServiceCollection services, IConfiguration config, string urls)
     {
         services.Configure<AuthOptions>(config.GetSection("Conductor:Api"));
+        // Conductor__Api__AllowedOrigins="https://a,https://b" is a value, not a list, to the binder.
+        services.PostConfigure<AuthOptions>(o =>
+        {
+            o.AllowedOrigins = SplitList(o.AllowedOrigins, config["Conductor:Api:AllowedOrigins"]);
+            o.AllowedHosts = SplitList(o.AllowedHosts, config["Conductor:Api:AllowedHosts"]);
+        });
         services.AddSingleton(Binding.From(config, urls));
         services.AddSingleton<TokenCache>();
         services.AddSingleton<JobAccess>();
         return services;
     }
+
+    private static string[] SplitList(string[] bound, string? single) =>
+        [.. bound.Append(single ?? "").SelectMany(v => v.Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct()];
 
     /// <summary>
     /// The start-up rule: with no token, serve only on loopback (and say loudly that

@@ -28,7 +28,8 @@ public static class TokenCommands
         {
             "create" => await CreateAsync(store, args[2..]),
             "list" => await ListAsync(store),
-            "revoke" when args.Length == 3 && long.TryParse(args[2], out var id) => await RevokeAsync(store, id),
+            "revoke" when args.Length == 3 && long.TryParse(args[2], out var id) =>
+                await RevokeAsync(store, id, config.GetValue("Conductor:Api:TokenCacheSeconds", new AuthOptions().TokenCacheSeconds)),
             _ => Fail(Usage),
         };
     }
@@ -53,10 +54,16 @@ public static class TokenCommands
         return 0;
     }
 
-    private static async Task<int> RevokeAsync(TokenStore store, long id)
+    /// <summary>
+    /// Running APIs keep a token lookup for <see cref="AuthOptions.TokenCacheSeconds"/>, so the
+    /// revocation is not immediate; the output says how long it may take.
+    /// </summary>
+    private static async Task<int> RevokeAsync(TokenStore store, long id, double cacheSeconds)
     {
         if (!await store.RevokeAsync(id, CancellationToken.None)) return Fail($"No token with id {id}.");
-        await Console.Error.WriteLineAsync($"Token {id} is revoked (running APIs stop accepting it within their token cache time).");
+        await Console.Error.WriteLineAsync(
+            $"Token {id} is revoked. This takes effect within {cacheSeconds.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)} s: running APIs keep accepting it until " +
+            "their token cache forgets it (Conductor__Api__TokenCacheSeconds).");
         return 0;
     }
 

@@ -31,7 +31,7 @@ internal static class BulkSubmitEndpoint
         var specs = Parse(body.RootElement, limits, caller, errors);
         if (specs is null) return Problems.Invalid(errors);
         await capacity.CheckAllAsync(specs, i => $"[{i}].job", errors, ct);
-        await DependencyTargets.CheckAsync(jobs, specs, i => $"[{i}].job", errors, ct);
+        await DependencyTargets.CheckAsync(jobs, caller, specs, i => $"[{i}].job", errors, ct);
         if (errors.Any) return Problems.Invalid(errors);
         foreach (var account in specs.GroupBy(s => s.Account))
             if (await quota.CheckAsync(request.HttpContext, account.Key, account.Count(), "[0].job.account", ct) is { } tooMany) return tooMany;

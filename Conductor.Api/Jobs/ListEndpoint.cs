@@ -23,6 +23,7 @@ internal static class ListEndpoint
                 return Problems.Invalid("state", "'state' must be one of PENDING, RUNNING, COMPLETED, FAILED, CANCELLED.");
             stateFilter = s;
         }
+        if ((BadText(account, "account") ?? BadText(name, "name")) is { } bad) return bad;
         var take = 100;
         if (limit is not null && (!int.TryParse(limit, out take) || take < 1 || take > 1000))
             return Problems.Invalid("limit", "'limit' must be an integer between 1 and 1000.");
@@ -41,4 +42,10 @@ internal static class ListEndpoint
         var next = page.Count == take ? JobView.Id(page[^1].Id) : null;
         return TypedResults.Ok(new Response(items, next));
     }
+
+    /// <summary>A filter is compared in SQL: PostgreSQL refuses NUL in text (a 500 before), and no name holds a control character.</summary>
+    private static ValidationProblem? BadText(string? value, string field) =>
+        value is not null && (value.Length > 256 || value.Any(char.IsControl))
+            ? Problems.Invalid(field, $"'{field}' must be at most 256 characters without control characters.")
+            : null;
 }

@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace Conductor.Api.Jobs;
 
-/// <summary>Reads a JSON body with a size cap, turning oversize or malformed input into field errors.</summary>
+/// <summary>Reads a JSON body with a size cap, turning oversize, malformed or non-text input into field errors.</summary>
 internal static class RequestBody
 {
     public static async Task<JsonDocument?> ReadAsync(HttpRequest request, int maxBytes, FieldErrors errors, CancellationToken ct)
@@ -19,15 +19,19 @@ internal static class RequestBody
             errors.Add("body", $"The request body must be at most {maxBytes} bytes.");
             return null;
         }
+        JsonDocument document;
         try
         {
-            return JsonDocument.Parse(body.Value, new JsonDocumentOptions { MaxDepth = 32 });
+            document = JsonDocument.Parse(body.Value, new JsonDocumentOptions { MaxDepth = 32 });
         }
         catch (JsonException e)
         {
             errors.Add("body", $"The request body is not valid JSON: {e.Message}");
             return null;
         }
+        if (JsonText.Check(body.Value.Span, document.RootElement, errors)) return document;
+        document.Dispose();
+        return null;
     }
 
     /// <summary>

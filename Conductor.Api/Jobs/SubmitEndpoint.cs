@@ -30,7 +30,7 @@ internal static class SubmitEndpoint
         var spec = SubmitParser.Parse(body.RootElement, "", options.Value, caller, errors);
         if (spec is null) return Problems.Invalid(errors);
         await capacity.CheckAsync(spec, "job", errors, ct);
-        await DependencyTargets.CheckAsync(jobs, [spec], _ => "job", errors, ct);
+        await DependencyTargets.CheckAsync(jobs, caller, [spec], _ => "job", errors, ct);
         if (errors.Any) return Problems.Invalid(errors);
 
         var key = request.Headers["Idempotency-Key"].ToString();

@@ -13,7 +13,8 @@ namespace Conductor.Api.Jobs;
 /// </summary>
 internal static partial class SubmitParser
 {
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    // \A...\z, not ^...$: '$' also matches before a final '\n', so "PATH\n" would pass.
+    [GeneratedRegex(@"\A[A-Za-z_][A-Za-z0-9_]*\z")]
     private static partial Regex EnvName();
 
     /// <remarks>The job's account is decided by <see cref="JobAccess.SubmitAccount"/> for <paramref name="caller"/>.</remarks>

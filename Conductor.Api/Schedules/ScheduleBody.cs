@@ -30,6 +30,7 @@ internal static class ScheduleBody
         }
         var f = new JsonFields(root, "", errors);
         var name = f.String("name", 256);
+        if (name is not null && name.Any(char.IsControl)) errors.Add("name", "'name' must not contain control characters.");
         var cron = f.String("cron", 256);
         if (cron is not null && !CronRules.TryParse(cron, out _, out var cronError)) errors.Add("cron", cronError);
         var zone = f.String("time_zone", 64);

@@ -10,7 +10,8 @@ public static partial class AccountName
 {
     public const int MaxLength = 128;
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._@-]*$")]
+    // \A...\z, not ^...$: '$' also matches before a final '\n', so "alice\n" would pass.
+    [GeneratedRegex(@"\A[A-Za-z0-9][A-Za-z0-9._@-]*\z")]
     private static partial Regex Pattern();
 
     public static bool IsValid(string name, int maxLength = MaxLength) =>

@@ -54,13 +54,19 @@ public sealed partial class JobStore
 
 public sealed partial class JobStore
 {
-    /// <summary>Which of these job ids do not exist (a dependency must name a submitted job).</summary>
-    public async Task<IReadOnlySet<long>> MissingJobsAsync(IReadOnlyCollection<long> ids, CancellationToken ct)
+    /// <summary>
+    /// Which of these job ids do not exist for <paramref name="account"/>: missing, or (account
+    /// given) another account's. One statement either way, so an answer takes as long and reads
+    /// the same whether a job is absent or merely someone else's. Null account: every job counts.
+    /// </summary>
+    public async Task<IReadOnlySet<long>> MissingJobsAsync(IReadOnlyCollection<long> ids, string? account, CancellationToken ct)
     {
         if (ids.Count == 0) return new HashSet<long>();
         await using var conn = await db.OpenConnectionAsync(ct);
-        await using var cmd = conn.Command("SELECT i FROM unnest(@ids) i WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE id = i)",
-            P("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint, ids.Distinct().ToArray()));
+        await using var cmd = conn.Command(
+            "SELECT i FROM unnest(@ids) i WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE id = i AND (@account::text IS NULL OR account = @account::text))",
+            P("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint, ids.Distinct().ToArray()),
+            P("account", NpgsqlDbType.Text, account));
         var missing = new HashSet<long>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct)) missing.Add(r.GetInt64(0));

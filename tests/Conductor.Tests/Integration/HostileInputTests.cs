@@ -107,6 +107,19 @@ public sealed class HostileInputTests(IdleClusterFixture cluster) : IClassFixtur
         { "list limit huge", "GET /jobs?limit=99999999999", null, null },
         { "list cursor garbage", "GET /jobs?cursor=" + Uri.EscapeDataString(Sql), null, null },
         { "list state with SQL", "GET /jobs?state=" + Uri.EscapeDataString("RUNNING" + Sql), null, null },
+        { "lone surrogate in the script", "POST /jobs/submit", "{\"job\":{},\"script\":\"echo \\ud800\"}", null },
+        { "lone surrogate in the name", "POST /jobs/submit", Job("{\"name\":\"x\\udfff\"}"), null },
+        { "lone surrogate in a field nobody reads", "POST /jobs/submit", "{\"job\":{},\"script\":\"true\",\"x\":\"\\ud800\"}", null },
+        { "lone surrogate in a bulk element", "POST /jobs/submit/bulk", "[{\"job\":{\"name\":\"\\ud800\"},\"script\":\"true\"}]", null },
+        { "account ending in a newline", "POST /jobs/submit", Job("{\"account\":\"alice\\n\"}"), null },
+        { "env name ending in a newline", "POST /jobs/submit", Job("{\"environment\":{\"FOO\\n\":\"x\"}}"), null },
+        { "partition ending in a newline", "POST /jobs/submit", Job("{\"partition\":\"default\\n\"}"), null },
+        { "submit from another origin", "POST /jobs/submit", Job("{}"), "Origin: http://evil.example" },
+        { "submit from a sandboxed frame", "POST /jobs/submit", Job("{}"), "Origin: null" },
+        { "submit through a rebound DNS name", "POST /jobs/submit", Job("{}"), "Host: evil.example" },
+        { "list through a rebound DNS name", "GET /jobs", null, "Host: evil.example:8000" },
+        { "list name with NUL", "GET /jobs?name=a%00b", null, null },
+        { "list account with NUL", "GET /jobs?account=%00", null, null },
     };
 
     [Theory]
