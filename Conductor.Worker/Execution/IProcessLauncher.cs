@@ -4,17 +4,16 @@ using Conductor.Worker.Execution.Spawning;
 namespace Conductor.Worker.Execution;
 
 /// <summary>
-/// What to start: the job's files, the cores to pin it to, its environment, the user to drop to
-/// (null: keep the worker's, which is then not root), the per-file output limit (0: none) and the
-/// memory cgroup.
+/// What to start: the job's files, the cores to pin it to, its environment, the user it runs as
+/// (null: the worker's, which is then not root), the per-file output limit (0: none) and how it
+/// enters its cgroups.
 /// </summary>
 public sealed record LaunchRequest(JobFiles Files, IReadOnlyList<int> CpuIds, IReadOnlyDictionary<string, string?> Environment)
 {
     public JobUser? User { get; init; }
     public long MaxOutputBytes { get; init; }
 
-    /// <summary>The job's memory cgroup directory, which the wrapper joins first; null for none.</summary>
-    public string? MemoryCgroup { get; init; }
+    public CgroupPlacement Cgroups { get; init; } = CgroupPlacement.None;
 }
 
 /// <summary>
@@ -30,14 +29,14 @@ public interface IProcessLauncher
 }
 
 /// <summary>
-/// Starts jobs through a long-lived spawner process per Unix user (<see cref="SpawnerHost"/>),
-/// which posix_spawns <c>bash -c &lt;wrapper&gt;</c> directly: already running as the job's user
-/// with no_new_privs, pinned to the job's cores, in a new session. The only exec per job is
-/// bash's own; a job costs about what starting <c>bash -c true</c> does.
+/// Starts jobs through one long-lived spawner process (<see cref="SpawnerHost"/>) for every job
+/// user, which posix_spawns <c>bash -c &lt;wrapper&gt;</c> directly: as the job's user with
+/// no_new_privs, pinned to the job's cores and inside its cgroups, in a new session. The only exec
+/// per job is bash's own; a job costs about what starting <c>bash -c true</c> does.
 /// </summary>
 public sealed class SpawnerLauncher(IProcessProbe probe, ILogger<SpawnerLauncher> log) : IProcessLauncher, IAsyncDisposable
 {
-    private readonly Dictionary<long, Task<SpawnerClient>> _spawners = [];
+    private Task<SpawnerClient>? _spawner;
     private readonly Lock _gate = new();
 
     public async Task<LaunchedProcess> LaunchAsync(LaunchRequest request, CancellationToken ct)
@@ -46,36 +45,37 @@ public sealed class SpawnerLauncher(IProcessProbe probe, ILogger<SpawnerLauncher
         var env = request.Environment.Where(kv => kv.Value is not null).Select(kv => $"{kv.Key}={kv.Value}").ToArray();
         var spawn = new SpawnRequest(0, Tools.Bash,
             ["bash", "-c", Wrapper.Script, files.ScriptPath, files.StdoutPath, files.StderrPath, files.WorkDir,
-                FileSizeBlocks(request.MaxOutputBytes), request.MemoryCgroup ?? ""],
-            env, files.Directory, request.CpuIds, files.WrapperLogPath, files.PidPath, files.ExitStatusPath);
-        var spawner = await SpawnerFor(request.User, ct);
+                FileSizeBlocks(request.MaxOutputBytes), request.Cgroups.Entry == CgroupEntry.Gate ? "gate" : ""],
+            env, files.Directory, request.CpuIds, files.WrapperLogPath, files.PidPath, files.ExitStatusPath)
+        {
+            Uid = (int?)request.User?.Uid ?? -1, Gid = (int?)request.User?.Gid ?? -1, Cgroups = request.Cgroups,
+        };
+        var spawner = await Spawner(ct);
         return await spawner.SpawnAsync(spawn, ct);
     }
 
-    /// <summary>Starts the spawner for <paramref name="user"/> ahead of the first job, so that job does not wait for it.</summary>
+    /// <summary>Starts the spawner ahead of the first job, so that job does not wait for it (one spawner serves every user).</summary>
     public async Task WarmUpAsync(JobUser? user, CancellationToken ct)
     {
         try
         {
-            await SpawnerFor(user, ct);
+            await Spawner(ct);
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or TimeoutException or System.ComponentModel.Win32Exception)
         {
-            log.LogWarning("Could not start the job spawner for {User} ahead of time: {Error}", user?.Name ?? "the worker's user", e.Message);
+            log.LogWarning("Could not start the job spawner ahead of time: {Error}", e.Message);
         }
     }
 
-    private Task<SpawnerClient> SpawnerFor(JobUser? user, CancellationToken ct)
+    private Task<SpawnerClient> Spawner(CancellationToken ct)
     {
-        var key = user?.Uid ?? -1;
         lock (_gate)
         {
             // Reuse one that is starting or running; replace one that failed to start or has died.
-            if (_spawners.TryGetValue(key, out var existing) && (!existing.IsCompleted || existing is { IsCompletedSuccessfully: true, Result.IsAlive: true }))
-                return existing;
-            var started = SpawnerClient.StartAsync(user, probe, log, CancellationToken.None);
-            _spawners[key] = started;
-            return started.WaitAsync(ct);
+            if (_spawner is { } existing && (!existing.IsCompleted || existing is { IsCompletedSuccessfully: true, Result.IsAlive: true }))
+                return existing.WaitAsync(ct);
+            _spawner = SpawnerClient.StartAsync(probe, log, CancellationToken.None);
+            return _spawner.WaitAsync(ct);
         }
     }
 
@@ -85,18 +85,16 @@ public sealed class SpawnerLauncher(IProcessProbe probe, ILogger<SpawnerLauncher
 
     public async ValueTask DisposeAsync()
     {
-        List<Task<SpawnerClient>> spawners;
-        lock (_gate) spawners = [.. _spawners.Values];
-        foreach (var task in spawners)
+        Task<SpawnerClient>? spawner;
+        lock (_gate) spawner = _spawner;
+        if (spawner is null) return;
+        try
         {
-            try
-            {
-                (await task).Close();
-            }
-            catch (Exception e) when (e is IOException or InvalidOperationException or TimeoutException)
-            {
-                // never started: nothing to close
-            }
+            (await spawner).Close();
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or TimeoutException)
+        {
+            // never started: nothing to close
         }
     }
 }

@@ -16,7 +16,7 @@ namespace Conductor.Worker.Recovery;
 /// so ten thousand orphans cost a handful of statements. Logs counts.
 /// </summary>
 public sealed class StartupRecovery(
-    JobStore store, IProcessProbe probe, MemoryCgroups cgroups, JobSupervisor supervisor, RunningJobs running, StoreRetry retry,
+    JobStore store, IProcessProbe probe, JobCgroups cgroups, JobSupervisor supervisor, RunningJobs running, StoreRetry retry,
     IOptions<WorkerOptions> options, ILogger<StartupRecovery> log)
 {
     private const int BatchSize = 1000;
@@ -86,8 +86,10 @@ public sealed class StartupRecovery(
             _ = running.Track(run, supervisor.WatchAdoptedAsync(job, run, identity!.Value.Item1, identity.Value.Item2, identity.Value.Item3));
             return (action, null);
         }
-        var oom = action is RecoveryAction.FinishFromExitStatus or RecoveryAction.FailOrphaned && cgroups.OomKilled(job.Id, job.Attempt);
-        cgroups.Remove(job.Id, job.Attempt);
+        // The job's main process is gone: whatever it left in its cgroup is killed before the slot is freed.
+        var cgroup = cgroups.Held(files, job.Attempt);
+        var oom = action is RecoveryAction.FinishFromExitStatus or RecoveryAction.FailOrphaned && cgroup is not null && cgroups.OomKilled(cgroup);
+        if (cgroup is not null) cgroups.Release(files, cgroup, cgroup.IsEmpty || await cgroup.KillAllAsync(JobEnding.KillPatience));
         return (action, Settle(job, action, exit, oom, node));
     }
 

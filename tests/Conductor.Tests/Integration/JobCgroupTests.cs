@@ -7,11 +7,11 @@ using Microsoft.Extensions.Options;
 namespace Conductor.Tests.Integration;
 
 /// <summary>
-/// Memory cgroups are slots reused from job to job (creating and removing one per job costs the
-/// kernel more than a short job): reuse must neither leak one job's OOM kill into the next job's
-/// outcome nor hand out a slot something still runs in.
+/// Job cgroups are slots reused from job to job (creating and removing one per job costs the
+/// kernel more than a short job): reuse must neither leak one job's OOM kill or usage into the
+/// next job's outcome nor hand out a slot something still runs in.
 /// </summary>
-public sealed class MemoryCgroupTests
+public sealed class JobCgroupTests
 {
     [Fact]
     public async Task SlotIsReusedByLaterJobs_AndAnEarlierOomKillIsNotCountedAgainstThem()
@@ -37,13 +37,11 @@ public sealed class MemoryCgroupTests
     }
 
     [Fact]
-    public async Task SlotWithAProcessStillInside_IsNotHandedToTheNextJob()
+    public async Task AChildThatLeftTheJobsSession_IsKilledWithTheJob_AndTheSlotGoesToTheNextJob()
     {
         await using var cluster = await ClusterFixture.StartIdleAsync();
         await cluster.StartWorkerAsync(cluster.Settings() with { Cpus = 1 });
-        // A child that leaves the job's session survives the end of the job, still in its cgroup.
-        // The job waits until the child has its own session (field 6 of its stat): if the job
-        // ended first, the kill of the job's process group at its end would take the child too.
+        // A child that leaves the job's session is out of its process group but not of its cgroup.
         var escaped = Path.Combine(cluster.DataDir, "escaped.pid");
         var first = await cluster.Client.SubmitAsync(
             $"setsid sleep 60 </dev/null >/dev/null 2>&1 &\nchild=$!\necho $child > {escaped}\n" +
@@ -51,19 +49,12 @@ public sealed class MemoryCgroupTests
             new { memory_per_node = "64M" });
         var job = await cluster.Client.WaitForFinishAsync(first);
         ConductorClient.State(job).Should().Be("COMPLETED");
-        var firstSlot = SlotOf(cluster.DataDir, first);
-        firstSlot.Should().NotBeNull("every job with memory limits enforced records its slot");
+        var pid = int.Parse(File.ReadAllText(escaped).Trim());
+        IsAlive(pid).Should().BeFalse("the job has ended only once its cgroup is empty");
 
-        try
-        {
-            var second = await cluster.Client.SubmitAsync("true\n", new { memory_per_node = "64M" });
-            ConductorClient.State(await cluster.Client.WaitForFinishAsync(second)).Should().Be("COMPLETED");
-            SlotOf(cluster.DataDir, second).Should().NotBe(firstSlot, "a process of the first job still runs in its slot");
-        }
-        finally
-        {
-            if (int.TryParse(File.ReadAllText(escaped).Trim(), out var pid)) Mono.Unix.Native.Syscall.kill(pid, Mono.Unix.Native.Signum.SIGKILL);
-        }
+        var second = await cluster.Client.SubmitAsync("true\n", new { memory_per_node = "64M" });
+        ConductorClient.State(await cluster.Client.WaitForFinishAsync(second)).Should().Be("COMPLETED");
+        SlotOf(cluster.DataDir, second).Should().Be(SlotOf(cluster.DataDir, first), "nothing of the first job runs in its slot any more");
     }
 
     [Fact]
@@ -93,22 +84,27 @@ public sealed class MemoryCgroupTests
     [Fact]
     public void SlotNames_AreDistinctPerNode_AndAStoppingWorkerRemovesItsIdleSlots()
     {
-        MemoryCgroups.SlotPrefix("node-1").Should().Be("node-1.slot-");
-        MemoryCgroups.SlotPrefix("a.b").Should().NotBe(MemoryCgroups.SlotPrefix("a_b"), "a replaced character must not make two nodes share slots");
-        MemoryCgroups.SlotPrefix("a.b").Count(c => c == '.').Should().Be(1);
+        JobCgroups.SlotPrefix("node-1").Should().Be("node-1.slot-");
+        JobCgroups.SlotPrefix("a.b").Should().NotBe(JobCgroups.SlotPrefix("a_b"), "a replaced character must not make two nodes share slots");
+        JobCgroups.SlotPrefix("a.b").Count(c => c == '.').Should().Be(1);
 
-        var dataDir = TestEnvironment.NewScratchDir(nameof(MemoryCgroupTests));
-        Directory.CreateDirectory(Path.Combine(dataDir, "jobs", "1"));
+        var dataDir = TestEnvironment.NewScratchDir(nameof(JobCgroupTests));
         var options = Options.Create(new WorkerOptions { Name = $"unit-{Guid.NewGuid():N}"[..13], DataDir = dataDir });
-        var cgroups = new MemoryCgroups(options, NullLogger<MemoryCgroups>.Instance);
-        cgroups.Enabled.Should().BeTrue("the test machine has a writable memory cgroup, as the OOM tests here need");
+        var cgroups = new JobCgroups(options, NullLogger<JobCgroups>.Instance);
+        cgroups.Enabled.Should().BeTrue("the test machine has writable cgroups, as the containment tests here need");
+        cgroups.Layout.Missing().Should().BeEmpty("memory, cpuset, pids, freezer and cpuacct are all available here");
+        var files = new JobFiles(dataDir, new Conductor.Core.Jobs.Job { Id = 1 });
 
-        var slot = cgroups.Create(1, 1, 64);
-        Path.GetFileName(slot).Should().StartWith(options.Value.NodeName + ".slot-");
-        Directory.Exists(slot).Should().BeTrue();
-        cgroups.Remove(1, 1);
+        var cgroup = cgroups.Acquire(files, 1, 64, [0])!;
+        cgroup.Slot.Should().StartWith(options.Value.NodeName + ".slot-");
+        cgroup.Dirs.Values.Should().OnlyContain(d => Directory.Exists(d));
+        File.ReadAllText(Path.Combine(cgroup.Dir(CgroupController.Memory)!, "memory.limit_in_bytes")).Trim().Should().Be((64L << 20).ToString());
+        File.ReadAllText(Path.Combine(cgroup.Dir(CgroupController.Cpuset)!, "cpuset.cpus")).Trim().Should().Be("0");
+        File.ReadAllText(Path.Combine(cgroup.Dir(CgroupController.Pids)!, "pids.max")).Trim().Should().Be("4096");
+        File.ReadAllText(files.CgroupRecordPath).Should().Be($"1 0 0 {cgroup.Slot}\n", "the record names the slot, in the root-owned control directory");
+        cgroups.Release(files, cgroup, empty: true);
         cgroups.Dispose();
-        Directory.Exists(slot).Should().BeFalse("a slot nothing runs in is removed when its worker stops");
+        cgroup.Dirs.Values.Should().OnlyContain(d => !Directory.Exists(d), "a slot nothing runs in is removed when its worker stops");
     }
 
     [Fact]
@@ -117,19 +113,33 @@ public sealed class MemoryCgroupTests
         await using var cluster = await ClusterFixture.StartIdleAsync();
         await cluster.StartWorkerAsync(cluster.Settings() with { Extra = new() { ["Conductor__Worker__EnforceMemory"] = "false" } });
         // About 100 MB in a shell variable, against a 64 MB reservation.
-        var id = await cluster.Client.SubmitAsync("x=$(head -c 100000000 /dev/zero | tr '\\0' a)\necho ${#x}\n", new { memory_per_node = "64M" });
+        var id = await cluster.Client.SubmitAsync("x=$(head -c 100000000 /dev/zero | tr '\\0' a)\necho ${#x}\ngrep -c 'memory:.*slot' /proc/self/cgroup || true\n", new { memory_per_node = "64M" });
 
         var job = await cluster.Client.WaitForFinishAsync(id, TimeSpan.FromSeconds(60));
 
         ConductorClient.State(job).Should().Be("COMPLETED", "nothing enforces the reservation");
-        job["job_log"]!["stdout"]!.GetValue<string>().Should().Be("100000000\n");
-        SlotOf(cluster.DataDir, id).Should().BeNull("no memory cgroup is used");
+        job["job_log"]!["stdout"]!.GetValue<string>().Should().Be("100000000\n0\n", "no memory cgroup is used");
+        SlotOf(cluster.DataDir, id).Should().NotBeNull("the job still has its cgroup for its cores, processes and kill");
     }
 
-    /// <summary>The slot a job's attempt held, as the worker recorded it in the job's directory.</summary>
-    private static string? SlotOf(string dataDir, string id)
+    /// <summary>True while <paramref name="pid"/> runs (a zombie, killed but not yet reaped by its new parent, does not).</summary>
+    internal static bool IsAlive(int pid)
     {
-        var record = Path.Combine(dataDir, "jobs", id, "cgroup");
-        return File.Exists(record) ? File.ReadAllText(record).Trim().Split(' ', 3)[2] : null;
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z';
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The slot a job's attempt held, as the worker recorded it in the job's control directory.</summary>
+    internal static string? SlotOf(string dataDir, string id)
+    {
+        var record = Path.Combine(dataDir, "control", id, "cgroup");
+        return File.Exists(record) ? File.ReadAllText(record).Trim().Split(' ')[3] : null;
     }
 }
