@@ -45,8 +45,21 @@ public sealed class CgroupLayout
     {
         try
         {
-            var own = File.ReadAllLines("/proc/self/cgroup").Select(l => l.Split(':', 3)).Where(p => p.Length == 3).ToList();
-            var mounts = File.ReadAllLines("/proc/self/mountinfo").Select(Mount.Parse).OfType<Mount>().ToList();
+            return Locate(File.ReadAllLines("/proc/self/cgroup"), File.ReadAllLines("/proc/self/mountinfo"), create, memory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new CgroupLayout();
+        }
+    }
+
+    /// <summary>The same from given /proc/self/cgroup and /proc/self/mountinfo lines.</summary>
+    internal static CgroupLayout Locate(string[] cgroupLines, string[] mountLines, bool create, bool memory)
+    {
+        try
+        {
+            var own = cgroupLines.Select(l => l.Split(':', 3)).Where(p => p.Length == 3).ToList();
+            var mounts = mountLines.Select(Mount.Parse).OfType<Mount>().ToList();
             var wanted = All.Where(c => memory || c != CgroupController.Memory).ToList();
             var v1 = LocateV1(own, mounts, wanted, create);
             if (v1.Bases.Count > 0 || mounts.Any(m => m.Type == "cgroup" && wanted.Any(c => m.Options.Contains(Name(c))))) return v1;
