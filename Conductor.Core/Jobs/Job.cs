@@ -63,6 +63,13 @@ public sealed class Job
     public string? StderrPath { get; set; }
     public int? ExitCode { get; set; }
 
+    /// <summary>The uid the job's process ran as; its output files must belong to it to be served.</summary>
+    public int? RunUid { get; set; }
+
+    // What the job's cgroup measured when it ended (Slurm's TotalCPU and MaxRSS).
+    public double? CpuSeconds { get; set; }
+    public long? PeakMemoryBytes { get; set; }
+
     /// <summary>The node's worker's last verdict on <see cref="Pid"/> (start time and boot id included), and when.</summary>
     public bool? PidAlive { get; set; }
     public DateTime? PidCheckedAt { get; set; }

@@ -25,6 +25,7 @@ public sealed class ConductorDbContext(DbContextOptions<ConductorDbContext> opti
     public DbSet<Allocation> Allocations => Set<Allocation>();
     public DbSet<Node> Nodes => Set<Node>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<AccountUser> AccountUsers => Set<AccountUser>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -112,6 +113,16 @@ public sealed class ConductorDbContext(DbContextOptions<ConductorDbContext> opti
             token.Property(t => t.Account).HasMaxLength(128);
             token.Property(t => t.Hash).HasMaxLength(64);
             token.HasIndex(t => t.Hash).IsUnique();
+        });
+
+        model.Entity<AccountUser>(user =>
+        {
+            user.ToTable("account_users");
+            user.HasKey(u => u.Account);
+            user.Property(u => u.Account).HasMaxLength(128);
+            user.Property(u => u.UserName).HasMaxLength(32);
+            user.HasIndex(u => u.Uid).IsUnique();
+            user.HasIndex(u => u.UserName).IsUnique();
         });
     }
 

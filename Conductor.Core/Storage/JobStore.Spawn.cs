@@ -4,8 +4,11 @@ using static Conductor.Core.Storage.Sql;
 
 namespace Conductor.Core.Storage;
 
-/// <summary>The identity of a spawned job process: a PID counts only with its start time and boot id.</summary>
-public sealed record SpawnRecord(int Pid, long StartTicks, string BootId, string WorkDir, string StdoutPath, string StderrPath);
+/// <summary>
+/// The identity of a spawned job process (a PID counts only with its start time and boot id), where
+/// its output goes, and the uid it runs as (its output files must belong to that uid to be served; null when unknown).
+/// </summary>
+public sealed record SpawnRecord(int Pid, long StartTicks, string BootId, string WorkDir, string StdoutPath, string StderrPath, int? Uid);
 
 public sealed partial class JobStore
 {
@@ -25,14 +28,14 @@ public sealed partial class JobStore
     {
         const string sql = """
             UPDATE jobs SET pid = @pid, process_start_ticks = @ticks, boot_id = @boot,
-                work_dir = @wd, stdout_path = @out, stderr_path = @err
+                work_dir = @wd, stdout_path = @out, stderr_path = @err, run_uid = @uid
             WHERE id = @id AND attempt = @attempt AND state = 'RUNNING'
             RETURNING id
             """;
         return Batched(sql,
             P("pid", NpgsqlDbType.Integer, spawn.Pid), P("ticks", NpgsqlDbType.Bigint, spawn.StartTicks),
             P("boot", NpgsqlDbType.Text, spawn.BootId), P("wd", NpgsqlDbType.Text, spawn.WorkDir),
-            P("out", NpgsqlDbType.Text, spawn.StdoutPath), P("err", NpgsqlDbType.Text, spawn.StderrPath),
+            P("out", NpgsqlDbType.Text, spawn.StdoutPath), P("err", NpgsqlDbType.Text, spawn.StderrPath), P("uid", NpgsqlDbType.Integer, spawn.Uid),
             P("id", NpgsqlDbType.Bigint, jobId), P("attempt", NpgsqlDbType.Integer, attempt));
     }
 }

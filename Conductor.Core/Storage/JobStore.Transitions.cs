@@ -37,12 +37,14 @@ public sealed partial class JobStore
         foreach (var t in transitions) JobTransitions.EnsureAllowed(t.From, t.To);
         const string sql = $"""
             WITH t AS (
-                SELECT * FROM unnest(@ids, @froms, @tos, @reasons, @msgs, @exits, @attempts, @nodes, @retries)
-                    AS t(id, from_state, to_state, reason, msg, exit_code, attempt, node, retry)),
+                SELECT * FROM unnest(@ids, @froms, @tos, @reasons, @msgs, @exits, @attempts, @nodes, @retries, @cpus, @peaks)
+                    AS t(id, from_state, to_state, reason, msg, exit_code, attempt, node, retry, cpu_seconds, peak_memory_bytes)),
             moved AS (
                 UPDATE jobs j SET
                     state = t.to_state, reason = t.reason, error_msg = t.msg,
                     exit_code = CASE WHEN t.to_state = 'PENDING' AND NOT t.retry THEN NULL ELSE COALESCE(t.exit_code, j.exit_code) END,
+                    cpu_seconds = COALESCE(t.cpu_seconds, j.cpu_seconds),
+                    peak_memory_bytes = COALESCE(t.peak_memory_bytes, j.peak_memory_bytes),
                     end_time = CASE WHEN t.to_state IN ('COMPLETED', 'FAILED', 'CANCELLED') THEN now() ELSE j.end_time END,
                     node = CASE WHEN t.to_state = 'PENDING' THEN NULL ELSE j.node END,
                     pid = CASE WHEN t.to_state = 'PENDING' THEN NULL ELSE j.pid END,
@@ -72,7 +74,9 @@ public sealed partial class JobStore
             P("exits", NpgsqlDbType.Array | NpgsqlDbType.Integer, transitions.Select(t => t.ExitCode).ToArray()),
             P("attempts", NpgsqlDbType.Array | NpgsqlDbType.Integer, transitions.Select(t => t.Attempt).ToArray()),
             P("nodes", NpgsqlDbType.Array | NpgsqlDbType.Varchar, transitions.Select(t => t.Node).ToArray()),
-            P("retries", NpgsqlDbType.Array | NpgsqlDbType.Boolean, transitions.Select(t => t.Retry && t.To == JobState.Pending).ToArray()));
+            P("retries", NpgsqlDbType.Array | NpgsqlDbType.Boolean, transitions.Select(t => t.Retry && t.To == JobState.Pending).ToArray()),
+            P("cpus", NpgsqlDbType.Array | NpgsqlDbType.Double, transitions.Select(t => t.CpuSeconds).ToArray()),
+            P("peaks", NpgsqlDbType.Array | NpgsqlDbType.Bigint, transitions.Select(t => t.PeakMemoryBytes).ToArray()));
     }
 
     /// <summary>

@@ -13,6 +13,10 @@ public sealed record Transition(long JobId, JobState From, JobState To, string R
     public int? Attempt { get; init; }
     public string? Node { get; init; }
 
+    /// <summary>What the job's cgroup measured (CPU time, peak memory), written with a finish.</summary>
+    public double? CpuSeconds { get; init; }
+    public long? PeakMemoryBytes { get; init; }
+
     /// <summary>
     /// With <see cref="To"/> = PENDING: the attempt ran and failed and is to run again. The
     /// attempt number is kept (not undone as for a never-spawned requeue), the write applies

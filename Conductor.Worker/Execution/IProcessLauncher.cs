@@ -21,7 +21,13 @@ public sealed record LaunchRequest(JobFiles Files, IReadOnlyList<int> CpuIds, IR
 /// (with the boot id, what identifies it), and its exit status once it ends — as bash reports it,
 /// 128+n for signal n; null when it could not be learned.
 /// </summary>
-public sealed record LaunchedProcess(int Pid, long StartTicks, Task<int?> Exited);
+public sealed record LaunchedProcess(int Pid, long StartTicks, Task<int?> Exited)
+{
+    /// <summary>The uid the job runs as.</summary>
+    public int Uid { get; init; } = WorkerUid;
+
+    private static readonly int WorkerUid = (int)Mono.Unix.Native.Syscall.geteuid();
+}
 
 public interface IProcessLauncher
 {
@@ -51,7 +57,8 @@ public sealed class SpawnerLauncher(IProcessProbe probe, ILogger<SpawnerLauncher
             Uid = (int?)request.User?.Uid ?? -1, Gid = (int?)request.User?.Gid ?? -1, Cgroups = request.Cgroups,
         };
         var spawner = await Spawner(ct);
-        return await spawner.SpawnAsync(spawn, ct);
+        var process = await spawner.SpawnAsync(spawn, ct);
+        return request.User is { } user ? process with { Uid = (int)user.Uid } : process;
     }
 
     /// <summary>Starts the spawner ahead of the first job, so that job does not wait for it (one spawner serves every user).</summary>

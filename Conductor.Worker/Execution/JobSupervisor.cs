@@ -52,7 +52,7 @@ public sealed class JobSupervisor(
         }
         CrashPoints.Hit(CrashPoints.AfterSpawn);
         log.LogInformation("Job {JobId} started on {Node} as pid {Pid} pinned to cores {CpuIds}", job.Id, Options.NodeName, process.Pid, string.Join(',', claim.CpuIds));
-        var record = new SpawnRecord(process.Pid, process.StartTicks, probe.BootId, files.WorkDir, files.StdoutPath, files.StderrPath);
+        var record = new SpawnRecord(process.Pid, process.StartTicks, probe.BootId, files.WorkDir, files.StdoutPath, files.StderrPath, process.Uid);
         // A job that ends within moments has its pid written with its outcome, in the finish's
         // transaction: one write fewer per short job. Until then the pid file the spawner wrote
         // before answering is what recovery goes by, as in crash window #2.
@@ -136,35 +136,20 @@ public sealed class JobSupervisor(
         if (!empty) log.LogWarning("Job {JobId} still has processes in its cgroup {Slot} after the kill; the slot is not reused", job.Id, cgroup?.Slot);
         CrashPoints.Hit(CrashPoints.BeforeFinish);
         var code = childCode ?? files.ReadExitStatus() ?? (cause == StopCause.None ? null : 137);
+        (double? CpuSeconds, long? PeakMemoryBytes) usage = default;
         if (cgroup is not null)
         {
             if (cause == StopCause.None && cgroups.OomKilled(cgroup)) cause = StopCause.OutOfMemory;
-            RecordUsage(files, cgroups.Usage(cgroup));
+            usage = cgroups.Usage(cgroup);
             cgroups.Release(files, cgroup, empty);
         }
         var (state, reason, msg) = Outcome(cause, code, job);
-        await FinishAsync(job, run, state, reason, code, msg, unrecorded);
+        await FinishAsync(job, run, state, reason, code, msg, unrecorded, usage);
         CrashPoints.Hit(CrashPoints.AfterFinish);
     }
 
     /// <summary>The grace period between SIGTERM and SIGKILL, short when the worker itself is stopping.</summary>
     private TimeSpan Grace(bool shuttingDown) => TimeSpan.FromSeconds(shuttingDown ? Math.Min(Options.GraceSeconds, 2) : Options.GraceSeconds);
-
-    /// <summary>
-    /// The job's CPU time and peak memory, into the root-owned <c>usage</c> record of its control directory.
-    /// TODO: into the finish's Transition (CpuSeconds, PeakMemoryBytes) once the schema has them.
-    /// </summary>
-    private void RecordUsage(JobFiles files, (double? CpuSeconds, long? PeakMemoryBytes) usage)
-    {
-        try
-        {
-            File.WriteAllText(files.UsagePath, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{usage.CpuSeconds} {usage.PeakMemoryBytes}\n"));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            log.LogWarning("Could not record the usage of {Path}: {Error}", files.UsagePath, e.Message);
-        }
-    }
 
     private enum StopCause { None, Cancel, TimeLimit, Shutdown, OutOfMemory }
 
@@ -203,10 +188,13 @@ public sealed class JobSupervisor(
     /// claims for the freed cores in the same transaction; a failing store is retried until it
     /// answers, never dropped.
     /// </summary>
-    private async Task FinishAsync(Job job, RunningJob run, JobState to, string reason, int? code, string? msg, SpawnRecord? unrecorded = null)
+    private async Task FinishAsync(Job job, RunningJob run, JobState to, string reason, int? code, string? msg, SpawnRecord? unrecorded = null,
+        (double? CpuSeconds, long? PeakMemoryBytes) usage = default)
     {
         // The finish turns a failure into a retry (back to PENDING) when the job asked for one.
-        var finish = new Transition(job.Id, JobState.Running, to, reason) { ExitCode = code, ErrorMsg = msg, Attempt = run.Attempt, Node = Options.NodeName };
+        var finish = new Transition(job.Id, JobState.Running, to, reason) {
+            ExitCode = code, ErrorMsg = msg, Attempt = run.Attempt, Node = Options.NodeName, CpuSeconds = usage.CpuSeconds, PeakMemoryBytes = usage.PeakMemoryBytes,
+        };
         var moved = await retry.RunAsync($"finish job {job.Id}", ct => claims.FinishAsync(finish, unrecorded, run, ct));
         if (moved is { } state)
             log.LogInformation("Job {JobId} {From} -> {To} ({Reason}) on {Node}, exit code {ExitCode}", job.Id, "RUNNING", state.ToWire(), reason, Options.NodeName, code);

@@ -76,7 +76,8 @@ public sealed class StartupRecovery(
         {
             // Crash window #2: spawned but never recorded. Record it from the pid file so the
             // job's pid and output paths are known whatever happens next.
-            var record = new SpawnRecord(found.Item1, found.Item2, found.Item3, files.WorkDir, files.StdoutPath, files.StderrPath);
+            var record = new SpawnRecord(found.Item1, found.Item2, found.Item3, files.WorkDir, files.StdoutPath, files.StderrPath,
+                alive ? ProcessOwner(found.Item1) : null);
             await retry.RunAsync("record recovered pid", c => store.RecordSpawnAsync(job.Id, job.Attempt, record, c));
         }
         if (action is RecoveryAction.Adopt or RecoveryAction.AdoptAndCancel)
@@ -89,9 +90,18 @@ public sealed class StartupRecovery(
         // The job's main process is gone: whatever it left in its cgroup is killed before the slot is freed.
         var cgroup = cgroups.Held(files, job.Attempt);
         var oom = action is RecoveryAction.FinishFromExitStatus or RecoveryAction.FailOrphaned && cgroup is not null && cgroups.OomKilled(cgroup);
-        if (cgroup is not null) cgroups.Release(files, cgroup, cgroup.IsEmpty || await cgroup.KillAllAsync(JobEnding.KillPatience));
-        return (action, Settle(job, action, exit, oom, node));
+        (double? CpuSeconds, long? PeakMemoryBytes) usage = default;
+        if (cgroup is not null)
+        {
+            cgroups.Release(files, cgroup, cgroup.IsEmpty || await cgroup.KillAllAsync(JobEnding.KillPatience));
+            usage = cgroups.Usage(cgroup);
+        }
+        return (action, Settle(job, action, exit, oom, node) with { CpuSeconds = usage.CpuSeconds, PeakMemoryBytes = usage.PeakMemoryBytes });
     }
+
+    /// <summary>The uid a live process runs as (the owner of its /proc entry); null when it is gone.</summary>
+    private static int? ProcessOwner(int pid) =>
+        Mono.Unix.Native.Syscall.stat($"/proc/{pid}", out var st) == 0 ? (int)st.st_uid : null;
 
     /// <summary>
     /// Writes a batch of settled jobs. A failure of a job that asked for retries goes back to

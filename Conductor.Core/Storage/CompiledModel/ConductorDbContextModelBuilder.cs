@@ -12,12 +12,13 @@ namespace Conductor.Core.Storage.CompiledModel
     public partial class ConductorDbContextModel
     {
         private ConductorDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("0b9d593b-5a92-4a99-9785-53e5a2306a21"), entityTypeCount: 7)
+            : base(skipDetectChanges: false, modelId: new Guid("b20a2436-72f7-4033-909c-30258c2e1414"), entityTypeCount: 8)
         {
         }
 
         partial void Initialize()
         {
+            var accountUser = AccountUserEntityType.Create(this);
             var apiToken = ApiTokenEntityType.Create(this);
             var allocation = AllocationEntityType.Create(this);
             var job = JobEntityType.Create(this);
@@ -26,6 +27,7 @@ namespace Conductor.Core.Storage.CompiledModel
             var node = NodeEntityType.Create(this);
             var schedule = ScheduleEntityType.Create(this);
 
+            AccountUserEntityType.CreateAnnotations(accountUser);
             ApiTokenEntityType.CreateAnnotations(apiToken);
             AllocationEntityType.CreateAnnotations(allocation);
             JobEntityType.CreateAnnotations(job);

@@ -25,7 +25,7 @@ namespace Conductor.Core.Storage.CompiledModel
                 "Conductor.Core.Jobs.Job",
                 typeof(Job),
                 baseEntityType,
-                propertyCount: 45,
+                propertyCount: 48,
                 unnamedIndexCount: 7,
                 keyCount: 1);
 
@@ -111,6 +111,15 @@ namespace Conductor.Core.Storage.CompiledModel
                 sentinel: false);
             cancelRequested.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             cancelRequested.AddAnnotation("Relational:ColumnName", "cancel_requested");
+
+            var cpuSeconds = runtimeEntityType.AddProperty(
+                "CpuSeconds",
+                typeof(double?),
+                propertyInfo: typeof(Job).GetProperty("CpuSeconds", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(Job).GetField("<CpuSeconds>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true);
+            cpuSeconds.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+            cpuSeconds.AddAnnotation("Relational:ColumnName", "cpu_seconds");
 
             var cpus = runtimeEntityType.AddProperty(
                 "Cpus",
@@ -266,6 +275,15 @@ namespace Conductor.Core.Storage.CompiledModel
             partition.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             partition.AddAnnotation("Relational:ColumnName", "partition");
 
+            var peakMemoryBytes = runtimeEntityType.AddProperty(
+                "PeakMemoryBytes",
+                typeof(long?),
+                propertyInfo: typeof(Job).GetProperty("PeakMemoryBytes", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(Job).GetField("<PeakMemoryBytes>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true);
+            peakMemoryBytes.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+            peakMemoryBytes.AddAnnotation("Relational:ColumnName", "peak_memory_bytes");
+
             var pid = runtimeEntityType.AddProperty(
                 "Pid",
                 typeof(int?),
@@ -339,6 +357,15 @@ namespace Conductor.Core.Storage.CompiledModel
                 sentinel: 0);
             retryDelaySeconds.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             retryDelaySeconds.AddAnnotation("Relational:ColumnName", "retry_delay_seconds");
+
+            var runUid = runtimeEntityType.AddProperty(
+                "RunUid",
+                typeof(int?),
+                propertyInfo: typeof(Job).GetProperty("RunUid", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(Job).GetField("<RunUid>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true);
+            runUid.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+            runUid.AddAnnotation("Relational:ColumnName", "run_uid");
 
             var scheduleFireTime = runtimeEntityType.AddProperty(
                 "ScheduleFireTime",

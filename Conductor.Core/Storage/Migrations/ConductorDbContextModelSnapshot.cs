@@ -22,6 +22,41 @@ namespace Conductor.Core.Storage.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Conductor.Core.Accounts.AccountUser", b =>
+                {
+                    b.Property<string>("Account")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("account");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("Uid")
+                        .HasColumnType("integer")
+                        .HasColumnName("uid");
+
+                    b.Property<string>("UserName")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("user_name");
+
+                    b.HasKey("Account")
+                        .HasName("pk_account_users");
+
+                    b.HasIndex("Uid")
+                        .IsUnique()
+                        .HasDatabaseName("ix_account_users_uid");
+
+                    b.HasIndex("UserName")
+                        .IsUnique()
+                        .HasDatabaseName("ix_account_users_user_name");
+
+                    b.ToTable("account_users", (string)null);
+                });
+
             modelBuilder.Entity("Conductor.Core.Accounts.ApiToken", b =>
                 {
                     b.Property<long>("Id")
@@ -169,6 +204,10 @@ namespace Conductor.Core.Storage.Migrations
                         .HasColumnType("boolean")
                         .HasColumnName("cancel_requested");
 
+                    b.Property<double?>("CpuSeconds")
+                        .HasColumnType("double precision")
+                        .HasColumnName("cpu_seconds");
+
                     b.Property<int>("Cpus")
                         .HasColumnType("integer")
                         .HasColumnName("cpus");
@@ -239,6 +278,10 @@ namespace Conductor.Core.Storage.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("partition");
 
+                    b.Property<long?>("PeakMemoryBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("peak_memory_bytes");
+
                     b.Property<int?>("Pid")
                         .HasColumnType("integer")
                         .HasColumnName("pid");
@@ -276,6 +319,10 @@ namespace Conductor.Core.Storage.Migrations
                     b.Property<int>("RetryDelaySeconds")
                         .HasColumnType("integer")
                         .HasColumnName("retry_delay_seconds");
+
+                    b.Property<int?>("RunUid")
+                        .HasColumnType("integer")
+                        .HasColumnName("run_uid");
 
                     b.Property<DateTime?>("ScheduleFireTime")
                         .HasColumnType("timestamp with time zone")

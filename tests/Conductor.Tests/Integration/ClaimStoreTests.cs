@@ -95,7 +95,7 @@ public sealed class ClaimStoreTests : IAsyncLifetime
         var claimed = await Store.ClaimAsync(_node, 4, CancellationToken.None);
         claimed.Select(c => c.Job.Id).Should().Equal(first); // one core: the second waits
 
-        var spawn = new SpawnRecord(4242, 777, "boot", "/tmp", "/tmp/out", "/tmp/err");
+        var spawn = new SpawnRecord(4242, 777, "boot", "/tmp", "/tmp/out", "/tmp/err", 1000);
         var (moved, next) = await FinishAndClaimAsync(
             new Transition(first, JobState.Running, JobState.Completed, JobReason.None) { ExitCode = 0, Attempt = 1, Node = _node.Name },
             spawn, _node, 4);
@@ -131,7 +131,7 @@ public sealed class ClaimStoreTests : IAsyncLifetime
         var (moved, claimed) = await Store.FinishAndClaimAsync(
         [
             (new Transition(ok, JobState.Running, JobState.Completed, JobReason.None) { ExitCode = 0, Attempt = 1, Node = wide.Name },
-                new SpawnRecord(4242, 777, "boot", "/tmp", "/tmp/out", "/tmp/err")),
+                new SpawnRecord(4242, 777, "boot", "/tmp", "/tmp/out", "/tmp/err", 1000)),
             (new Transition(failing, JobState.Running, JobState.Failed, JobReason.NonZeroExitCode) { ExitCode = 1, Attempt = 1, Node = wide.Name }, null),
             (new Transition(taken, JobState.Running, JobState.Completed, JobReason.None) { ExitCode = 0, Attempt = 1, Node = wide.Name }, null),
         ], wide, 8, CancellationToken.None);
@@ -190,7 +190,7 @@ public sealed class ClaimStoreTests : IAsyncLifetime
 
         var (moved, _) = await FinishAndClaimAsync(
             new Transition(id, JobState.Running, JobState.Completed, JobReason.None) { ExitCode = 0, Attempt = 1, Node = _node.Name },
-            new SpawnRecord(99, 1, "boot", "/tmp", "/tmp/o", "/tmp/e"), _node, 4);
+            new SpawnRecord(99, 1, "boot", "/tmp", "/tmp/o", "/tmp/e", 1000), _node, 4);
 
         moved.Should().BeNull();
         var job = await LoadAsync(id);

@@ -37,6 +37,28 @@ public sealed class JobCgroupTests
     }
 
     [Fact]
+    public async Task JobsCpuTimeAndPeakMemory_AreRecordedFromItsCgroup_NotFromThePreviousJobInTheSlot()
+    {
+        await using var cluster = await ClusterFixture.StartIdleAsync();
+        await cluster.StartWorkerAsync(cluster.Settings() with { Cpus = 1 });
+        // About 0.3 s of CPU in a background child and 50 MB held in a shell variable, then a light job in the same slot.
+        var heavy = await cluster.Client.SubmitAsync(
+            "( end=$((SECONDS+1)); n=0; while [ $SECONDS -lt $end ] && [ $n -lt 60000 ]; do n=$((n+1)); done ) &\nx=$(head -c 50000000 /dev/zero | tr '\\0' a)\nwait\n",
+            new { memory_per_node = "256M" });
+        ConductorClient.State(await cluster.Client.WaitForFinishAsync(heavy, TimeSpan.FromSeconds(60))).Should().Be("COMPLETED");
+        var light = await cluster.Client.SubmitAsync("true\n", new { memory_per_node = "256M" });
+        ConductorClient.State(await cluster.Client.WaitForFinishAsync(light)).Should().Be("COMPLETED");
+
+        var heavyCpu = await cluster.Database.ScalarAsync<double>($"SELECT cpu_seconds FROM jobs WHERE id = {heavy}");
+        var heavyPeak = await cluster.Database.ScalarAsync<long>($"SELECT peak_memory_bytes FROM jobs WHERE id = {heavy}");
+        var lightPeak = await cluster.Database.ScalarAsync<long>($"SELECT peak_memory_bytes FROM jobs WHERE id = {light}");
+        heavyCpu.Should().BeGreaterThan(0.1, "the job's background child burned CPU, counted with the job");
+        heavyPeak.Should().BeGreaterThan(50_000_000, "the job held 50 MB");
+        lightPeak.Should().BeLessThan(50_000_000, "the slot's peak is reset for the next job");
+        SlotOf(cluster.DataDir, light).Should().Be(SlotOf(cluster.DataDir, heavy));
+    }
+
+    [Fact]
     public async Task AChildThatLeftTheJobsSession_IsKilledWithTheJob_AndTheSlotGoesToTheNextJob()
     {
         await using var cluster = await ClusterFixture.StartIdleAsync();
