@@ -48,10 +48,11 @@ public sealed class SpawnerLauncher(IProcessProbe probe, ILogger<SpawnerLauncher
     public async Task<LaunchedProcess> LaunchAsync(LaunchRequest request, CancellationToken ct)
     {
         var files = request.Files;
-        var env = request.Environment.Where(kv => kv.Value is not null).Select(kv => $"{kv.Key}={kv.Value}").ToArray();
+        var gated = request.Cgroups.Entry == CgroupEntry.Gate;
+        var env = request.Environment.Where(kv => kv.Value is not null).Select(kv => $"{(gated ? Deferred(kv.Key) : kv.Key)}={kv.Value}").ToArray();
         var spawn = new SpawnRequest(0, Tools.Bash,
             ["bash", "-c", Wrapper.Script, files.ScriptPath, files.StdoutPath, files.StderrPath, files.WorkDir,
-                FileSizeBlocks(request.MaxOutputBytes), request.Cgroups.Entry == CgroupEntry.Gate ? "gate" : ""],
+                FileSizeBlocks(request.MaxOutputBytes), gated ? "gate" : ""],
             env, files.Directory, request.CpuIds, files.WrapperLogPath, files.PidPath, files.ExitStatusPath)
         {
             Uid = (int?)request.User?.Uid ?? -1, Gid = (int?)request.User?.Gid ?? -1, Cgroups = request.Cgroups,
@@ -85,6 +86,18 @@ public sealed class SpawnerLauncher(IProcessProbe probe, ILogger<SpawnerLauncher
             return _spawner.WaitAsync(ct);
         }
     }
+
+    /// <summary>
+    /// With a gate, the job's shell runs before it is in its cgroups (though none of the job's
+    /// code should): variables that make bash or the dynamic loader run code at start-up (BASH_ENV,
+    /// ENV, SHELLOPTS/PS4 tracing, LD_PRELOAD and the other LD_*, GCONV_PATH) would run the job's
+    /// code there, and a process it forked would stay outside. They reach the shell renamed
+    /// (<c>__CJ_ENV_&lt;name&gt;</c>) and the wrapper exports them under their names past the gate.
+    /// </summary>
+    internal static string Deferred(string name) =>
+        name is "BASH_ENV" or "ENV" or "SHELLOPTS" or "BASHOPTS" or "PS4" or "GCONV_PATH" || name.StartsWith("LD_", StringComparison.Ordinal)
+            ? "__CJ_ENV_" + name
+            : name;
 
     /// <summary>bash's <c>ulimit -f</c> counts 1024-byte blocks.</summary>
     private static string FileSizeBlocks(long bytes) =>

@@ -5,7 +5,9 @@ namespace Conductor.Worker.Execution;
 /// spawner as a session leader (its pid is the job's process group and session id) with stdin
 /// from /dev/null and its own stdout/stderr in the job's <c>wrapper.log</c>, already inside its
 /// cgroups or (cgroup v2, $5 = "gate") waiting on fd 3 until the spawner has placed it there. It:
-/// 1. with a gate, reads the spawner's word and closes fd 3; it does not go on unless placed ("ok");
+/// 1. with a gate, reads the spawner's word and closes fd 3; it does not go on unless placed ("ok"),
+///    and then gives back their names to the start-up variables the launcher held back (see
+///    <see cref="SpawnerLauncher.Deferred"/>);
 /// 2. enters the working directory ($3) and caps the size of any file the job writes
 ///    (ulimit -f, $4 in 1024-byte blocks or "unlimited": a job writing past it is killed by
 ///    SIGXFSZ, status 153);
@@ -27,6 +29,10 @@ public static class Wrapper
             read -r -u 3 __cj_gate
             exec 3<&-
             [[ $__cj_gate == ok ]] || { echo "the job was not placed in its cgroup; not running it"; exit 125; }
+            for __cj_v in ${!__CJ_ENV_@}; do
+                export "${__cj_v#__CJ_ENV_}=${!__cj_v}"
+                unset "$__cj_v"
+            done
         fi
         cd -- "$__cj_wd" || exit 1
         ulimit -f "$__cj_fsize" || exit 1
@@ -36,7 +42,7 @@ public static class Wrapper
             exec "$0" >"$__cj_out" 2>"$__cj_err"
         fi
         exec >"$__cj_out" 2>"$__cj_err"
-        unset __cj_out __cj_err __cj_wd __cj_fsize __cj_first __cj_gate
+        unset __cj_out __cj_err __cj_wd __cj_fsize __cj_first __cj_gate __cj_v
         set --
         . "$0"
         """;

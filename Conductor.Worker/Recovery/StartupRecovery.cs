@@ -53,6 +53,16 @@ public sealed class StartupRecovery(
         var candidates = await retry.RunAsync("list NodeFail jobs", c => store.NodeFailedSurvivorCandidatesAsync(node, probe.BootId, c));
         foreach (var job in candidates)
         {
+            // Its cgroup holds all of it, children that left its session included.
+            var files = new JobFiles(options.Value.DataDir, job);
+            if (cgroups.Held(files, job.Attempt) is { } cgroup)
+            {
+                var survived = !cgroup.IsEmpty;
+                if (survived) log.LogWarning("Job {JobId} was failed as NodeFail but processes of it survived; killing its cgroup {Slot}", job.Id, cgroup.Slot);
+                cgroups.Release(files, cgroup, !survived || await cgroup.KillAllAsync(JobEnding.KillPatience));
+                if (survived) killed++;
+                continue;
+            }
             if (!probe.IsSameProcess(job.Pid!.Value, job.ProcessStartTicks ?? -1, job.BootId!)) continue;
             log.LogWarning("Job {JobId} was failed as NodeFail but its process {Pid} survived; killing its process group", job.Id, job.Pid);
             ProcessGroups.Kill(job.Pid.Value);

@@ -73,11 +73,15 @@ public sealed record JobCgroup(string Slot, bool V2, IReadOnlyDictionary<CgroupC
             File.WriteAllText(state, "FROZEN");
             for (var i = 0; i < 100 && File.ReadAllText(state).Trim() != "FROZEN"; i++)
                 await Task.Delay(10);
-            SignalAll(Signum.SIGKILL);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not frozen: killed all the same, and again in the next round for what forked meanwhile.
         }
         finally
         {
-            File.WriteAllText(state, "THAWED");
+            SignalAll(Signum.SIGKILL);
+            CgroupLayout.TryWrite(state, "THAWED");
         }
     }
 

@@ -36,10 +36,11 @@ internal sealed class SpawnerClient
 
     public bool IsAlive => !_lost;
 
-    public static async Task<SpawnerClient> StartAsync(IProcessProbe probe, ILogger log, CancellationToken ct)
+    /// <param name="self">How to run the worker's executable; by default this same process's (tests run it from another host).</param>
+    public static async Task<SpawnerClient> StartAsync(IProcessProbe probe, ILogger log, CancellationToken ct, string[]? self = null)
     {
         var client = new SpawnerClient(probe, log, "all job users");
-        var args = new List<string>(SelfCommand()) { SpawnerHost.Command };
+        var args = new List<string>(self ?? SelfCommand()) { SpawnerHost.Command };
         var command = Cli.Wrap(Tools.Setsid)
             .WithArguments(args)
             .WithEnvironmentVariables(SpawnerEnvironment.Value)

@@ -80,6 +80,29 @@ public sealed class JobCgroupTests
     }
 
     [Fact]
+    public async Task ReAdoptedJob_IsEndedWholeFromItsRecordedCgroup_WhenItsMainProcessExits()
+    {
+        await using var cluster = await ClusterFixture.StartIdleAsync();
+        var first = await cluster.StartWorkerAsync(cluster.Settings() with { Cpus = 1 });
+        var gate = Path.Combine(cluster.DataDir, "gate");
+        var id = await cluster.Client.SubmitAsync(
+            "setsid sleep 300 </dev/null >/dev/null 2>&1 &\necho $! > escaped.pid\n" +
+            $"while [ ! -e {gate} ]; do sleep 0.1; done\n");
+        await Eventually.Until(() => cluster.Client.QueryAsync(id), j => j["pid"] is not null, TimeSpan.FromSeconds(10), "the pid is recorded");
+        var escaped = Path.Combine(cluster.DataDir, "jobs", id, "escaped.pid");
+        await Eventually.Until(() => File.Exists(escaped) && File.ReadAllText(escaped).Trim().Length > 0, TimeSpan.FromSeconds(10), "the child is started");
+
+        await first.KillAsync();
+        var second = await cluster.StartWorkerAsync(cluster.Settings() with { Cpus = 1 });
+        await Eventually.Until(() => second.Output.Contains("-> Adopt", StringComparison.Ordinal), TimeSpan.FromSeconds(20), "the new worker re-adopts the job");
+        File.WriteAllText(gate, "");
+        var job = await cluster.Client.WaitForFinishAsync(id);
+
+        ConductorClient.State(job).Should().Be("COMPLETED", second.Output);
+        IsAlive(int.Parse(File.ReadAllText(escaped).Trim())).Should().BeFalse("the re-adopted job's cgroup, read from its control record, is emptied at its end");
+    }
+
+    [Fact]
     public async Task SlotOfAJobThatEndedWhileItsWorkerWasDown_IsNotLentToAnotherNode_AndTheJobKeepsItsOutcome()
     {
         await using var cluster = await ClusterFixture.StartIdleAsync();
