@@ -60,11 +60,14 @@ public sealed class WorkerOptions
     public string[]? AllowedRoots { get; set; }
 
     /// <summary>
-    /// Enforce each job's memory with a memory cgroup (the default). Off, memory is still
+    /// Enforce each job's memory with its memory cgroup (the default). Off, memory is still
     /// reserved by the scheduler but a job may use more (like Slurm without ConstrainRAMSpace);
-    /// starting a job then skips the cgroup attach, which costs the kernel a few milliseconds.
+    /// the job's cgroup then has no memory controller (its cores, pids and kill still hold).
     /// </summary>
     public bool EnforceMemory { get; set; } = true;
+
+    /// <summary>Most processes (and threads) a job may have at once (its cgroup's pids.max); 0 = unlimited.</summary>
+    public long PidsLimit { get; set; } = 4096;
 
     /// <summary>Bytes a job may write to any one file (ulimit -f); beyond it the job fails OutputLimit. 0 = unlimited.</summary>
     public long MaxOutputBytes { get; set; } = 10L * 1024 * 1024 * 1024;

@@ -75,18 +75,8 @@ public sealed class Dispatcher(
                 Mono.Unix.Native.Syscall.geteuid());
         else
             log.LogInformation("Job users: {JobUsers}", runAs.Describe());
-        JobUser? user;
-        try
-        {
-            user = runAs.Default();
-        }
-        catch (InvalidOperationException e)
-        {
-            log.LogWarning("Jobs cannot run: {Error}", e.Message);
-            return;
-        }
-        if (user is null && RunAsPolicy.WorkerIsRoot) return;
-        await launcher.WarmUpAsync(user, ct);
+        // One spawner serves every job user.
+        await launcher.WarmUpAsync(ct);
     }
 
     private void Start(ClaimedJob claim, CancellationToken ct)

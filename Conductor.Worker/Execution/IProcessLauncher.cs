@@ -4,17 +4,16 @@ using Conductor.Worker.Execution.Spawning;
 namespace Conductor.Worker.Execution;
 
 /// <summary>
-/// What to start: the job's files, the cores to pin it to, its environment, the user to drop to
-/// (null: keep the worker's, which is then not root), the per-file output limit (0: none) and the
-/// memory cgroup.
+/// What to start: the job's files, the cores to pin it to, its environment, the user it runs as
+/// (null: the worker's, which is then not root), the per-file output limit (0: none) and how it
+/// enters its cgroups.
 /// </summary>
 public sealed record LaunchRequest(JobFiles Files, IReadOnlyList<int> CpuIds, IReadOnlyDictionary<string, string?> Environment)
 {
     public JobUser? User { get; init; }
     public long MaxOutputBytes { get; init; }
 
-    /// <summary>The job's memory cgroup directory, which the wrapper joins first; null for none.</summary>
-    public string? MemoryCgroup { get; init; }
+    public CgroupPlacement Cgroups { get; init; } = CgroupPlacement.None;
 }
 
 /// <summary>
@@ -25,7 +24,9 @@ public sealed record LaunchRequest(JobFiles Files, IReadOnlyList<int> CpuIds, IR
 public sealed record LaunchedProcess(int Pid, long StartTicks, Task<int?> Exited)
 {
     /// <summary>The uid the job runs as.</summary>
-    public int Uid { get; init; } = (int)Mono.Unix.Native.Syscall.geteuid();
+    public int Uid { get; init; } = WorkerUid;
+
+    private static readonly int WorkerUid = (int)Mono.Unix.Native.Syscall.geteuid();
 }
 
 public interface IProcessLauncher
@@ -34,55 +35,69 @@ public interface IProcessLauncher
 }
 
 /// <summary>
-/// Starts jobs through a long-lived spawner process per Unix user (<see cref="SpawnerHost"/>),
-/// which posix_spawns <c>bash -c &lt;wrapper&gt;</c> directly: already running as the job's user
-/// with no_new_privs, pinned to the job's cores, in a new session. The only exec per job is
-/// bash's own; a job costs about what starting <c>bash -c true</c> does.
+/// Starts jobs through one long-lived spawner process (<see cref="SpawnerHost"/>) for every job
+/// user, which posix_spawns <c>bash -c &lt;wrapper&gt;</c> directly: as the job's user with
+/// no_new_privs, pinned to the job's cores and inside its cgroups, in a new session. The only exec
+/// per job is bash's own; a job costs about what starting <c>bash -c true</c> does.
 /// </summary>
 public sealed class SpawnerLauncher(IProcessProbe probe, ILogger<SpawnerLauncher> log) : IProcessLauncher, IAsyncDisposable
 {
-    private readonly Dictionary<long, Task<SpawnerClient>> _spawners = [];
+    private Task<SpawnerClient>? _spawner;
     private readonly Lock _gate = new();
 
     public async Task<LaunchedProcess> LaunchAsync(LaunchRequest request, CancellationToken ct)
     {
         var files = request.Files;
-        var env = request.Environment.Where(kv => kv.Value is not null).Select(kv => $"{kv.Key}={kv.Value}").ToArray();
+        var gated = request.Cgroups.Entry == CgroupEntry.Gate;
+        var env = request.Environment.Where(kv => kv.Value is not null).Select(kv => $"{(gated ? Deferred(kv.Key) : kv.Key)}={kv.Value}").ToArray();
         var spawn = new SpawnRequest(0, Tools.Bash,
             ["bash", "-c", Wrapper.Script, files.ScriptPath, files.StdoutPath, files.StderrPath, files.WorkDir,
-                FileSizeBlocks(request.MaxOutputBytes), request.MemoryCgroup ?? ""],
-            env, files.Directory, request.CpuIds, files.WrapperLogPath, files.PidPath, files.ExitStatusPath);
-        var spawner = await SpawnerFor(request.User, ct);
+                FileSizeBlocks(request.MaxOutputBytes), gated ? "gate" : ""],
+            env, files.Directory, request.CpuIds, files.WrapperLogPath, files.PidPath, files.ExitStatusPath)
+        {
+            Uid = (int?)request.User?.Uid ?? -1, Gid = (int?)request.User?.Gid ?? -1, Cgroups = request.Cgroups,
+        };
+        var spawner = await Spawner(ct);
         var process = await spawner.SpawnAsync(spawn, ct);
         return request.User is { } user ? process with { Uid = (int)user.Uid } : process;
     }
 
-    /// <summary>Starts the spawner for <paramref name="user"/> ahead of the first job, so that job does not wait for it.</summary>
-    public async Task WarmUpAsync(JobUser? user, CancellationToken ct)
+    /// <summary>Starts the spawner ahead of the first job, so that job does not wait for it (one spawner serves every user).</summary>
+    public async Task WarmUpAsync(CancellationToken ct)
     {
         try
         {
-            await SpawnerFor(user, ct);
+            await Spawner(ct);
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or TimeoutException or System.ComponentModel.Win32Exception)
         {
-            log.LogWarning("Could not start the job spawner for {User} ahead of time: {Error}", user?.Name ?? "the worker's user", e.Message);
+            log.LogWarning("Could not start the job spawner ahead of time: {Error}", e.Message);
         }
     }
 
-    private Task<SpawnerClient> SpawnerFor(JobUser? user, CancellationToken ct)
+    private Task<SpawnerClient> Spawner(CancellationToken ct)
     {
-        var key = user?.Uid ?? -1;
         lock (_gate)
         {
             // Reuse one that is starting or running; replace one that failed to start or has died.
-            if (_spawners.TryGetValue(key, out var existing) && (!existing.IsCompleted || existing is { IsCompletedSuccessfully: true, Result.IsAlive: true }))
-                return existing;
-            var started = SpawnerClient.StartAsync(user, probe, log, CancellationToken.None);
-            _spawners[key] = started;
-            return started.WaitAsync(ct);
+            if (_spawner is { } existing && (!existing.IsCompleted || existing is { IsCompletedSuccessfully: true, Result.IsAlive: true }))
+                return existing.WaitAsync(ct);
+            _spawner = SpawnerClient.StartAsync(probe, log, CancellationToken.None);
+            return _spawner.WaitAsync(ct);
         }
     }
+
+    /// <summary>
+    /// With a gate, the job's shell runs before it is in its cgroups (though none of the job's
+    /// code should): variables that make bash or the dynamic loader run code at start-up (BASH_ENV,
+    /// ENV, SHELLOPTS/PS4 tracing, LD_PRELOAD and the other LD_*, GCONV_PATH) would run the job's
+    /// code there, and a process it forked would stay outside. They reach the shell renamed
+    /// (<c>__CJ_ENV_&lt;name&gt;</c>) and the wrapper exports them under their names past the gate.
+    /// </summary>
+    internal static string Deferred(string name) =>
+        name is "BASH_ENV" or "ENV" or "SHELLOPTS" or "BASHOPTS" or "PS4" or "GCONV_PATH" || name.StartsWith("LD_", StringComparison.Ordinal)
+            ? "__CJ_ENV_" + name
+            : name;
 
     /// <summary>bash's <c>ulimit -f</c> counts 1024-byte blocks.</summary>
     private static string FileSizeBlocks(long bytes) =>
@@ -90,18 +105,16 @@ public sealed class SpawnerLauncher(IProcessProbe probe, ILogger<SpawnerLauncher
 
     public async ValueTask DisposeAsync()
     {
-        List<Task<SpawnerClient>> spawners;
-        lock (_gate) spawners = [.. _spawners.Values];
-        foreach (var task in spawners)
+        Task<SpawnerClient>? spawner;
+        lock (_gate) spawner = _spawner;
+        if (spawner is null) return;
+        try
         {
-            try
-            {
-                (await task).Close();
-            }
-            catch (Exception e) when (e is IOException or InvalidOperationException or TimeoutException)
-            {
-                // never started: nothing to close
-            }
+            (await spawner).Close();
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or TimeoutException)
+        {
+            // never started: nothing to close
         }
     }
 }

@@ -13,6 +13,10 @@ namespace Conductor.Worker.Execution;
 public sealed class JobFiles(string dataDir, Job job)
 {
     public string Directory { get; } = Path.Combine(Path.GetFullPath(dataDir), "jobs", job.Id.ToString(CultureInfo.InvariantCulture));
+    /// <summary><c>&lt;data&gt;/control/&lt;id&gt;/</c>: root-owned records the job cannot change.</summary>
+    public string ControlDirectory { get; } = Path.Combine(Path.GetFullPath(dataDir), "control", job.Id.ToString(CultureInfo.InvariantCulture));
+    public string CgroupRecordPath => Path.Combine(ControlDirectory, "cgroup");
+    public string UsagePath => Path.Combine(ControlDirectory, "usage");
     public string ScriptPath => Path.Combine(Directory, "script.sh");
     public string PidPath => Path.Combine(Directory, "pid");
     public string ExitStatusPath => Path.Combine(Directory, "exit_status");

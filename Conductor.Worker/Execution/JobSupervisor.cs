@@ -22,7 +22,7 @@ namespace Conductor.Worker.Execution;
 /// spawned at most once per attempt.
 /// </summary>
 public sealed class JobSupervisor(
-    JobStore store, NodeClaims claims, IProcessLauncher launcher, IProcessProbe probe, MemoryCgroups cgroups, StoreRetry retry, RunAsPolicy runAs,
+    JobStore store, NodeClaims claims, IProcessLauncher launcher, IProcessProbe probe, JobCgroups cgroups, StoreRetry retry, RunAsPolicy runAs,
     IOptions<WorkerOptions> options, ILogger<JobSupervisor> log)
 {
     private WorkerOptions Options => options.Value;
@@ -34,6 +34,7 @@ public sealed class JobSupervisor(
         CrashPoints.Hit(CrashPoints.AfterClaim);
         var files = new JobFiles(Options.DataDir, job);
         LaunchedProcess process;
+        JobCgroup? cgroup;
         try
         {
             if (run.StopRequested.IsCancellationRequested)
@@ -41,12 +42,11 @@ public sealed class JobSupervisor(
                 await FinishAsync(job, run, JobState.Cancelled, JobReason.CancelledByUser, null, "Cancelled by user before it started.");
                 return;
             }
-            process = await SpawnAsync(job, run.Attempt, files, claim.CpuIds, stopping);
+            (process, cgroup) = await SpawnAsync(job, run.Attempt, files, claim.CpuIds, stopping);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or System.ComponentModel.Win32Exception)
         {
             log.LogWarning(e, "Job {JobId} could not be spawned", job.Id);
-            KillIfStarted(files); // a spawner that died mid-request may have started it
             await FinishAsync(job, run, JobState.Failed, JobReason.SpawnError, null, $"The job could not be started: {e.Message}");
             return;
         }
@@ -60,65 +60,96 @@ public sealed class JobSupervisor(
         await ((Task)process.Exited).WaitAsync(RecordDelay).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (!process.Exited.IsCompleted)
         {
-            if (!await RecordSpawnAsync(job, run, record)) return;
+            if (!await RecordSpawnAsync(job, run, record))
+            {
+                // The job was taken from us meanwhile (e.g. failed as NodeFail by a peer): it must not run.
+                log.LogWarning("Job {JobId} is no longer ours; killing the job {Pid} we just started", job.Id, process.Pid);
+                await EndAbandonedAsync(files, process.Pid, cgroup);
+                return;
+            }
             record = null;
             CrashPoints.Hit(CrashPoints.AfterRecord);
         }
-        await SuperviseAsync(job, run, files, process.Pid, () => process.Exited, record);
+        await SuperviseAsync(job, run, files, process.Pid, () => process.Exited, cgroup, record);
     }
 
     /// <summary>How long a spawned job may run before its pid is written on its own.</summary>
     internal static readonly TimeSpan RecordDelay = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Re-checks the paths, prepares the files for the job's user, and starts the job's shell.</summary>
-    private async Task<LaunchedProcess> SpawnAsync(Job job, int attempt, JobFiles files, int[] cpuIds, CancellationToken stopping)
+    /// <summary>Re-checks the paths, prepares the files for the job's user, gives the job its cgroup and starts the job's shell in it.</summary>
+    private async Task<(LaunchedProcess, JobCgroup?)> SpawnAsync(Job job, int attempt, JobFiles files, int[] cpuIds, CancellationToken stopping)
     {
         if (files.PathViolation(_roots) is { } why) throw new InvalidOperationException($"Refused: {why}");
         var user = await runAs.ForAsync(job.Account, stopping);
         files.Prepare(user);
         var env = JobEnvironment.Build(job, Options.NodeName, cpuIds, files, user);
-        var cgroup = cgroups.Create(job.Id, attempt, job.MemoryMb, user);
-        return await launcher.LaunchAsync(
-            new LaunchRequest(files, cpuIds, env) { User = user, MaxOutputBytes = Options.MaxOutputBytes, MemoryCgroup = cgroup }, stopping);
+        var cgroup = cgroups.Acquire(files, attempt, job.MemoryMb, cpuIds);
+        try
+        {
+            var process = await launcher.LaunchAsync(
+                new LaunchRequest(files, cpuIds, env) { User = user, MaxOutputBytes = Options.MaxOutputBytes, Cgroups = cgroups.Placement(cgroup) }, stopping);
+            return (process, cgroup);
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // A spawner that died mid-request may have started it.
+            var pid = files.ReadPidFile() is { } id && probe.IsSameProcess(id.Pid, id.StartTicks, id.BootId) ? id.Pid : 0;
+            if (pid > 0 || cgroup is not null) await EndAbandonedAsync(files, pid, cgroup);
+            throw;
+        }
     }
 
-    private void KillIfStarted(JobFiles files)
+    /// <summary>Kills a job that must not run (its spawn was reported failed, or it is no longer ours) and frees its cgroup.</summary>
+    private async Task EndAbandonedAsync(JobFiles files, int pid, JobCgroup? cgroup)
     {
-        if (files.ReadPidFile() is not { } identity || !probe.IsSameProcess(identity.Pid, identity.StartTicks, identity.BootId)) return;
-        log.LogWarning("Killing process group {Pid}, started for a job whose spawn was reported failed", identity.Pid);
-        ProcessGroups.Kill(identity.Pid);
+        if (cgroup is null)
+        {
+            if (pid > 1) ProcessGroups.Kill(pid);
+            return;
+        }
+        cgroups.Release(files, cgroup, cgroup.IsEmpty || await cgroup.KillAllAsync(JobEnding.KillPatience));
     }
 
-    /// <summary>Watches a process this worker did not start (recovered after a restart).</summary>
-    public Task WatchAdoptedAsync(Job job, RunningJob run, int pid, long startTicks, string bootId) =>
-        SuperviseAsync(job, run, new JobFiles(Options.DataDir, job), pid, () => WaitGoneAsync(pid, startTicks, bootId));
+    /// <summary>Watches a process this worker did not start (recovered after a restart), in the cgroup its control directory records.</summary>
+    public Task WatchAdoptedAsync(Job job, RunningJob run, int pid, long startTicks, string bootId)
+    {
+        var files = new JobFiles(Options.DataDir, job);
+        return SuperviseAsync(job, run, files, pid, () => WaitGoneAsync(pid, startTicks, bootId), cgroups.Held(files, run.Attempt));
+    }
 
     private async Task<bool> RecordSpawnAsync(Job job, RunningJob run, SpawnRecord record)
     {
-        var pid = record.Pid;
         var kept = await retry.RunAsync($"record pid of job {job.Id}", ct => store.RecordSpawnAsync(job.Id, run.Attempt, record, ct));
-        if (kept) return true;
-        // The job was taken from us meanwhile (e.g. failed as NodeFail by a peer): it must not run.
-        log.LogWarning("Job {JobId} is no longer ours; killing the process group {Pid} we just started", job.Id, pid);
-        ProcessGroups.Kill(pid);
-        return false;
+        return kept;
     }
 
-    private async Task SuperviseAsync(Job job, RunningJob run, JobFiles files, int pid, Func<Task<int?>> waitExit, SpawnRecord? unrecorded = null)
+    private async Task SuperviseAsync(Job job, RunningJob run, JobFiles files, int pid, Func<Task<int?>> waitExit, JobCgroup? cgroup, SpawnRecord? unrecorded = null)
     {
         var exited = waitExit();
+        var ending = new JobEnding(pid, cgroup);
         var cause = await WaitForEndAsync(job, run, exited);
-        if (cause != StopCause.None) await StopGroupAsync(pid, exited, cause == StopCause.Shutdown);
+        if (cause != StopCause.None) await ending.StopAsync(exited, Grace(cause == StopCause.Shutdown));
         var childCode = await exited;
-        ProcessGroups.Kill(pid); // leftovers the script left in its session (background children)
+        // The job has ended only once nothing of it is left: what the script left running
+        // (background, setsid'd or double-forked children) is killed before its cores are freed.
+        var empty = await ending.EndAsync();
+        if (!empty) log.LogWarning("Job {JobId} still has processes in its cgroup {Slot} after the kill; the slot is not reused", job.Id, cgroup?.Slot);
         CrashPoints.Hit(CrashPoints.BeforeFinish);
         var code = childCode ?? files.ReadExitStatus() ?? (cause == StopCause.None ? null : 137);
-        if (cause == StopCause.None && cgroups.OomKilled(job.Id, run.Attempt)) cause = StopCause.OutOfMemory;
-        cgroups.Remove(job.Id, run.Attempt);
+        (double? CpuSeconds, long? PeakMemoryBytes) usage = default;
+        if (cgroup is not null)
+        {
+            if (cause == StopCause.None && cgroups.OomKilled(cgroup)) cause = StopCause.OutOfMemory;
+            usage = cgroups.Usage(cgroup);
+            cgroups.Release(files, cgroup, empty);
+        }
         var (state, reason, msg) = Outcome(cause, code, job);
-        await FinishAsync(job, run, state, reason, code, msg, unrecorded);
+        await FinishAsync(job, run, state, reason, code, msg, unrecorded, usage);
         CrashPoints.Hit(CrashPoints.AfterFinish);
     }
+
+    /// <summary>The grace period between SIGTERM and SIGKILL, short when the worker itself is stopping.</summary>
+    private TimeSpan Grace(bool shuttingDown) => TimeSpan.FromSeconds(shuttingDown ? Math.Min(Options.GraceSeconds, 2) : Options.GraceSeconds);
 
     private enum StopCause { None, Cancel, TimeLimit, Shutdown, OutOfMemory }
 
@@ -142,15 +173,6 @@ public sealed class JobSupervisor(
         return run.IsShutdownKill ? StopCause.Shutdown : StopCause.Cancel;
     }
 
-    /// <summary>SIGTERM to the group, the grace period (short when the worker itself is stopping), then SIGKILL.</summary>
-    private async Task StopGroupAsync(int pid, Task exited, bool shuttingDown)
-    {
-        ProcessGroups.Terminate(pid);
-        var grace = Task.Delay(TimeSpan.FromSeconds(shuttingDown ? Math.Min(Options.GraceSeconds, 2) : Options.GraceSeconds));
-        if (await Task.WhenAny(exited, grace) == exited) return;
-        ProcessGroups.Kill(pid);
-    }
-
     private static (JobState, string, string?) Outcome(StopCause cause, int? code, Job job) => cause switch
     {
         StopCause.Cancel => (JobState.Cancelled, JobReason.CancelledByUser, "Cancelled by user."),
@@ -166,10 +188,13 @@ public sealed class JobSupervisor(
     /// claims for the freed cores in the same transaction; a failing store is retried until it
     /// answers, never dropped.
     /// </summary>
-    private async Task FinishAsync(Job job, RunningJob run, JobState to, string reason, int? code, string? msg, SpawnRecord? unrecorded = null)
+    private async Task FinishAsync(Job job, RunningJob run, JobState to, string reason, int? code, string? msg, SpawnRecord? unrecorded = null,
+        (double? CpuSeconds, long? PeakMemoryBytes) usage = default)
     {
         // The finish turns a failure into a retry (back to PENDING) when the job asked for one.
-        var finish = new Transition(job.Id, JobState.Running, to, reason) { ExitCode = code, ErrorMsg = msg, Attempt = run.Attempt, Node = Options.NodeName };
+        var finish = new Transition(job.Id, JobState.Running, to, reason) {
+            ExitCode = code, ErrorMsg = msg, Attempt = run.Attempt, Node = Options.NodeName, CpuSeconds = usage.CpuSeconds, PeakMemoryBytes = usage.PeakMemoryBytes,
+        };
         var moved = await retry.RunAsync($"finish job {job.Id}", ct => claims.FinishAsync(finish, unrecorded, run, ct));
         if (moved is { } state)
             log.LogInformation("Job {JobId} {From} -> {To} ({Reason}) on {Node}, exit code {ExitCode}", job.Id, "RUNNING", state.ToWire(), reason, Options.NodeName, code);

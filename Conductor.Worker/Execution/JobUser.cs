@@ -54,10 +54,6 @@ public sealed class RunAsPolicy(IOptions<WorkerOptions> options, AccountUserStor
         return Fresh(_accounts, account) is { } known ? ValueTask.FromResult<JobUser?>(known) : PerAccountAsync(account, ct);
     }
 
-    /// <summary>The one user of every unmapped account in <see cref="JobUsers.Shared"/> mode; null otherwise or when the worker is not root.</summary>
-    public JobUser? Default() =>
-        WorkerIsRoot && options.Value.Users == JobUsers.Shared ? Named(options.Value.RunAs, "(every account)") : null;
-
     /// <summary>One line for the worker's start: who jobs run as.</summary>
     public string Describe() => options.Value.Users == JobUsers.Shared
         ? $"every account's jobs run as {options.Value.RunAs} (Users=Shared: accounts are not kept apart)"

@@ -1,10 +1,13 @@
 namespace Conductor.Worker.Execution;
 
 /// <summary>
-/// The job's own shell, <c>bash -c &lt;this&gt; script out err wd fsize cgroup</c>, started by the
+/// The job's own shell, <c>bash -c &lt;this&gt; script out err wd fsize gate</c>, started by the
 /// spawner as a session leader (its pid is the job's process group and session id) with stdin
-/// from /dev/null and its own stdout/stderr in the job's <c>wrapper.log</c>. It:
-/// 1. moves itself into the job's memory cgroup ($5, empty for none), so every descendant is inside;
+/// from /dev/null and its own stdout/stderr in the job's <c>wrapper.log</c>, already inside its
+/// cgroups or (cgroup v2, $5 = "gate") waiting on fd 3 until the spawner has placed it there. It:
+/// 1. with a gate, reads the spawner's word and closes fd 3; it does not go on unless placed ("ok"),
+///    and then gives back their names to the start-up variables the launcher held back (see
+///    <see cref="SpawnerLauncher.Deferred"/>);
 /// 2. enters the working directory ($3) and caps the size of any file the job writes
 ///    (ulimit -f, $4 in 1024-byte blocks or "unlimited": a job writing past it is killed by
 ///    SIGXFSZ, status 153);
@@ -21,7 +24,16 @@ public static class Wrapper
 {
     public const string Script = """
         __cj_out=$1 __cj_err=$2 __cj_wd=$3 __cj_fsize=${4:-unlimited}
-        [[ -z $5 ]] || echo $$ >"$5/cgroup.procs" || echo "could not join memory cgroup $5"
+        if [[ $5 == gate ]]; then
+            __cj_gate=
+            read -r -u 3 __cj_gate
+            exec 3<&-
+            [[ $__cj_gate == ok ]] || { echo "the job was not placed in its cgroup; not running it"; exit 125; }
+            for __cj_v in ${!__CJ_ENV_@}; do
+                export "${__cj_v#__CJ_ENV_}=${!__cj_v}"
+                unset "$__cj_v"
+            done
+        fi
         cd -- "$__cj_wd" || exit 1
         ulimit -f "$__cj_fsize" || exit 1
         __cj_first=
@@ -30,7 +42,7 @@ public static class Wrapper
             exec "$0" >"$__cj_out" 2>"$__cj_err"
         fi
         exec >"$__cj_out" 2>"$__cj_err"
-        unset __cj_out __cj_err __cj_wd __cj_fsize __cj_first
+        unset __cj_out __cj_err __cj_wd __cj_fsize __cj_first __cj_gate __cj_v
         set --
         . "$0"
         """;

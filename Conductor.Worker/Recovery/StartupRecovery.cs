@@ -16,7 +16,7 @@ namespace Conductor.Worker.Recovery;
 /// so ten thousand orphans cost a handful of statements. Logs counts.
 /// </summary>
 public sealed class StartupRecovery(
-    JobStore store, IProcessProbe probe, MemoryCgroups cgroups, JobSupervisor supervisor, RunningJobs running, StoreRetry retry,
+    JobStore store, IProcessProbe probe, JobCgroups cgroups, JobSupervisor supervisor, RunningJobs running, StoreRetry retry,
     IOptions<WorkerOptions> options, ILogger<StartupRecovery> log)
 {
     private const int BatchSize = 1000;
@@ -53,6 +53,16 @@ public sealed class StartupRecovery(
         var candidates = await retry.RunAsync("list NodeFail jobs", c => store.NodeFailedSurvivorCandidatesAsync(node, probe.BootId, c));
         foreach (var job in candidates)
         {
+            // Its cgroup holds all of it, children that left its session included.
+            var files = new JobFiles(options.Value.DataDir, job);
+            if (cgroups.Held(files, job.Attempt) is { } cgroup)
+            {
+                var survived = !cgroup.IsEmpty;
+                if (survived) log.LogWarning("Job {JobId} was failed as NodeFail but processes of it survived; killing its cgroup {Slot}", job.Id, cgroup.Slot);
+                cgroups.Release(files, cgroup, !survived || await cgroup.KillAllAsync(JobEnding.KillPatience));
+                if (survived) killed++;
+                continue;
+            }
             if (!probe.IsSameProcess(job.Pid!.Value, job.ProcessStartTicks ?? -1, job.BootId!)) continue;
             log.LogWarning("Job {JobId} was failed as NodeFail but its process {Pid} survived; killing its process group", job.Id, job.Pid);
             ProcessGroups.Kill(job.Pid.Value);
@@ -87,9 +97,16 @@ public sealed class StartupRecovery(
             _ = running.Track(run, supervisor.WatchAdoptedAsync(job, run, identity!.Value.Item1, identity.Value.Item2, identity.Value.Item3));
             return (action, null);
         }
-        var oom = action is RecoveryAction.FinishFromExitStatus or RecoveryAction.FailOrphaned && cgroups.OomKilled(job.Id, job.Attempt);
-        cgroups.Remove(job.Id, job.Attempt);
-        return (action, Settle(job, action, exit, oom, node));
+        // The job's main process is gone: whatever it left in its cgroup is killed before the slot is freed.
+        var cgroup = cgroups.Held(files, job.Attempt);
+        var oom = action is RecoveryAction.FinishFromExitStatus or RecoveryAction.FailOrphaned && cgroup is not null && cgroups.OomKilled(cgroup);
+        (double? CpuSeconds, long? PeakMemoryBytes) usage = default;
+        if (cgroup is not null)
+        {
+            cgroups.Release(files, cgroup, cgroup.IsEmpty || await cgroup.KillAllAsync(JobEnding.KillPatience));
+            usage = cgroups.Usage(cgroup);
+        }
+        return (action, Settle(job, action, exit, oom, node) with { CpuSeconds = usage.CpuSeconds, PeakMemoryBytes = usage.PeakMemoryBytes });
     }
 
     /// <summary>The uid a live process runs as (the owner of its /proc entry); null when it is gone.</summary>

@@ -6,7 +6,7 @@ namespace Conductor.Worker.Execution.Spawning;
 /// <summary>
 /// The few libc calls the spawner needs that .NET does not offer: posix_spawn with a new session
 /// (the job's pid is its process group and session id), the calling thread's CPU affinity (the
-/// child inherits it), a non-reaping wait for any child, and a process-wide privilege drop.
+/// child inherits it), a non-reaping wait for any child, and small writes to cgroup files.
 /// Linux/glibc only, like the rest of the worker.
 /// </summary>
 internal static class LibC
@@ -26,7 +26,8 @@ internal static class LibC
     private const int CpuSetSize = 128; // cpu_set_t: 1024 CPUs
 
     private const int ORdOnly = 0, OWrOnly = 1, OCreat = 0x40, OAppend = 0x400;
-    private const int PrSetNoNewPrivs = 38;
+    private const int OCloExec = 0x80000, ONoFollow = 0x20000;
+    private const int PrSetNoNewPrivs = 38, PrSetDumpable = 4;
     private const int PAll = 0, WExited = 4, WNoWait = 0x01000000;
 
     [DllImport(Lib, SetLastError = true)] private static extern int posix_spawnattr_init(nint attr);
@@ -45,21 +46,23 @@ internal static class LibC
     [DllImport(Lib, SetLastError = true)] private static extern int sched_getaffinity(int pid, nint size, byte[] mask);
     [DllImport(Lib, SetLastError = true)] private static extern int waitid(int idtype, int id, byte[] info, int options);
     [DllImport(Lib, SetLastError = true)] private static extern int waitpid(int pid, out int status, int options);
-    [DllImport(Lib, SetLastError = true)] private static extern int initgroups([MarshalAs(UnmanagedType.LPUTF8Str)] string user, uint group);
-    [DllImport(Lib, SetLastError = true)] private static extern int setresgid(uint rgid, uint egid, uint sgid);
-    [DllImport(Lib, SetLastError = true)] private static extern int setresuid(uint ruid, uint euid, uint suid);
+    [DllImport(Lib, SetLastError = true)] private static extern int posix_spawn_file_actions_adddup2(nint actions, int fd, int newfd);
     [DllImport(Lib, SetLastError = true)] private static extern int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
-    [DllImport(Lib, SetLastError = true)] private static extern uint getuid();
     [DllImport(Lib, SetLastError = true)] private static extern uint geteuid();
+    [DllImport(Lib, SetLastError = true)] private static extern int pipe2(int[] fds, int flags);
+    [DllImport(Lib, SetLastError = true, EntryPoint = "open")] private static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mode);
+    [DllImport(Lib, SetLastError = true, EntryPoint = "write")] private static extern nint Write(int fd, byte[] buffer, nint count);
+    [DllImport(Lib, SetLastError = true, EntryPoint = "close")] private static extern int CloseFd(int fd);
 
     /// <summary>
     /// Starts <paramref name="path"/> in a new session with exactly <paramref name="env"/>, every
     /// signal at its default disposition and none blocked (the runtime ignores SIGPIPE, which
     /// must not reach the job), stdin from /dev/null, stdout and stderr appended to
     /// <paramref name="log"/>, in <paramref name="cwd"/>. No fork of this process's memory and no
-    /// exec other than the program itself.
+    /// exec other than the program itself. A <paramref name="gate"/> other than -1 becomes the
+    /// child's fd 3 (the wrapper waits on it until the spawner has placed it in its cgroup).
     /// </summary>
-    public static int Spawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> env, string cwd, string log)
+    public static int Spawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> env, string cwd, string log, int gate = -1)
     {
         var attr = Marshal.AllocHGlobal(AttrSize);
         var actions = Marshal.AllocHGlobal(FileActionsSize);
@@ -86,6 +89,7 @@ internal static class LibC
                 Check(posix_spawn_file_actions_addopen(actions, 0, "/dev/null", ORdOnly, 0), "posix_spawn_file_actions_addopen");
                 Check(posix_spawn_file_actions_addopen(actions, 1, log, OWrOnly | OCreat | OAppend, 0b110_000_000), "posix_spawn_file_actions_addopen");
                 Check(posix_spawn_file_actions_addopen(actions, 2, log, OWrOnly | OCreat | OAppend, 0b110_000_000), "posix_spawn_file_actions_addopen");
+                if (gate >= 0) Check(posix_spawn_file_actions_adddup2(actions, gate, 3), "posix_spawn_file_actions_adddup2");
                 Check(posix_spawn(out var pid, path, actions, attr, argvp, envp), $"posix_spawn {path}");
                 return pid;
             }
@@ -183,27 +187,50 @@ internal static class LibC
         }
     }
 
-    /// <summary>
-    /// Becomes <paramref name="user"/> for good, in every thread (glibc applies set*id to all of
-    /// them): its groups, gid and uid, real, effective and saved, so nothing can return to root;
-    /// then no_new_privs on the calling thread, inherited by what it spawns, so a job cannot gain
-    /// privileges through a setuid binary either.
-    /// </summary>
-    public static void DropPrivileges(string user, uint uid, uint gid)
-    {
-        if (initgroups(user, gid) != 0) throw Error($"initgroups {user}");
-        if (setresgid(gid, gid, gid) != 0) throw Error($"setresgid {gid}");
-        if (setresuid(uid, uid, uid) != 0) throw Error($"setresuid {uid}");
-        if (getuid() != uid || geteuid() != uid || setresuid(0, 0, 0) == 0)
-            throw new InvalidOperationException($"Privileges were not dropped to uid {uid}.");
-        ForbidNewPrivileges();
-    }
-
     /// <summary>no_new_privs for the calling thread and everything it spawns.</summary>
     public static void ForbidNewPrivileges()
     {
         if (prctl(PrSetNoNewPrivs, 1, 0, 0, 0) != 0) throw Error("prctl(PR_SET_NO_NEW_PRIVS)");
     }
+
+    /// <summary>Makes this process non-dumpable: no core dump, and no ptrace by a process of the same uid.</summary>
+    public static void ForbidDumps()
+    {
+        if (prctl(PrSetDumpable, 0, 0, 0, 0) != 0) throw Error("prctl(PR_SET_DUMPABLE)");
+    }
+
+    public static bool IsRoot => geteuid() == 0;
+
+    /// <summary>A pipe whose two ends are closed on exec (a dup2 in the child clears that for the copy).</summary>
+    public static (int Read, int Write) Pipe()
+    {
+        var fds = new int[2];
+        if (pipe2(fds, OCloExec) != 0) throw Error("pipe2");
+        return (fds[0], fds[1]);
+    }
+
+    /// <summary>Writes <paramref name="text"/> to an existing file in one open, write and close (a cgroup file).</summary>
+    public static void WriteFile(string path, string text)
+    {
+        var fd = Open(path, OWrOnly | OCloExec | ONoFollow, 0);
+        if (fd < 0) throw Error($"open {path}");
+        try
+        {
+            WriteAll(fd, text, path);
+        }
+        finally
+        {
+            CloseFd(fd);
+        }
+    }
+
+    public static void WriteAll(int fd, string text, string what)
+    {
+        var bytes = System.Text.Encoding.ASCII.GetBytes(text);
+        if (Write(fd, bytes, bytes.Length) != bytes.Length) throw Error($"write {what}");
+    }
+
+    public static void Close(int fd) => CloseFd(fd);
 
     private static void Check(int result, string what)
     {

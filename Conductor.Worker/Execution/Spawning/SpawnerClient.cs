@@ -6,7 +6,7 @@ namespace Conductor.Worker.Execution.Spawning;
 
 /// <summary>
 /// The worker's end of one spawner process (<see cref="SpawnerHost"/>), started with CliWrap as
-/// <c>setsid &lt;this executable&gt; spawner [--user ...]</c>: sends spawn requests, matches the
+/// <c>setsid &lt;this executable&gt; spawner</c>: sends spawn requests, matches the
 /// replies, and completes each job's exit task when the spawner reports the job's end. If the
 /// spawner itself dies, requests in flight fail, and the jobs it had started are watched by
 /// their pid and start time until they are gone (their exit status is then whatever the spawner
@@ -36,13 +36,11 @@ internal sealed class SpawnerClient
 
     public bool IsAlive => !_lost;
 
-    public static async Task<SpawnerClient> StartAsync(JobUser? user, IProcessProbe probe, ILogger log, CancellationToken ct)
+    /// <param name="self">How to run the worker's executable; by default this same process's (tests run it from another host).</param>
+    public static async Task<SpawnerClient> StartAsync(IProcessProbe probe, ILogger log, CancellationToken ct, string[]? self = null)
     {
-        var client = new SpawnerClient(probe, log, user?.Name ?? "the worker's user");
-        var args = new List<string>(SelfCommand()) { SpawnerHost.Command };
-        if (user is not null)
-            args.AddRange(["--user", user.Name, "--uid", user.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "--gid", user.Gid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        var client = new SpawnerClient(probe, log, "all job users");
+        var args = new List<string>(self ?? SelfCommand()) { SpawnerHost.Command };
         var command = Cli.Wrap(Tools.Setsid)
             .WithArguments(args)
             .WithEnvironmentVariables(SpawnerEnvironment.Value)

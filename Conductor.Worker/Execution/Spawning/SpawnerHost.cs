@@ -5,18 +5,20 @@ using System.Text;
 namespace Conductor.Worker.Execution.Spawning;
 
 /// <summary>
-/// The spawner process (<c>Conductor.Worker spawner [--user NAME --uid N --gid N]</c>): a small,
-/// long-lived child of the worker, one per Unix user jobs run as, that starts the jobs and is
-/// their parent. The worker writes spawn requests to its stdin and reads replies from its stdout
-/// (<see cref="SpawnerProtocol"/>).
+/// The spawner process (<c>Conductor.Worker spawner</c>): a small, long-lived child of the worker,
+/// one for every job user, that starts the jobs and is their parent. The worker writes spawn
+/// requests to its stdin and reads replies from its stdout (<see cref="SpawnerProtocol"/>).
 ///
-/// Started as root, it first drops to the job user for good (groups, gid, uid, no_new_privs), so
-/// every job inherits those without an exec of setpriv. For each request it pins its own thread
-/// to the job's CPUs and posix_spawns the job's shell in a new session (vfork: no copy of any
-/// memory, and no exec of setsid or taskset either), then writes the job's pid file. As their
-/// parent it reaps the jobs and writes each one's exit status file. It runs in a session of its
-/// own and outlives a worker that dies: it goes on reaping and writing exit statuses, which the
-/// next worker's recovery reads, and exits once its input is closed and its last job has ended.
+/// Under a root worker it stays root, non-dumpable, and never shares a uid with a job: a job's
+/// <c>kill -9 -1</c> or ptrace cannot reach it. For each request its spawning thread (not the main
+/// thread, which kill(2) is checked against) enters the job's cgroups, takes the job user's ids
+/// for the moment of one posix_spawn (<see cref="ThreadCredentials"/>) and comes back: the job's
+/// shell starts as its user, with no_new_privs, pinned to its cores and inside its cgroups, in a
+/// new session (vfork: no copy of any memory, no exec of setsid, setpriv or taskset). Then it
+/// writes the job's pid record. As their parent it reaps the jobs and writes each one's exit
+/// status. It runs in a session of its own and outlives a worker that dies: it goes on reaping
+/// and writing exit statuses, which the next worker's recovery reads, and exits once its input is
+/// closed and its last job has ended. Under a non-root worker it switches nothing.
 /// </summary>
 public static class SpawnerHost
 {
@@ -24,18 +26,24 @@ public static class SpawnerHost
 
     public static int Run(string[] args)
     {
-        var options = Parse(args);
-        if (options.User is { } user) LibC.DropPrivileges(user, options.Uid, options.Gid);
+        if (args.Length > 0) throw new ArgumentException($"Unknown spawner option {args[0]}.");
+        var root = LibC.IsRoot;
+        if (root) LibC.ForbidDumps();
+        LibC.ForbidNewPrivileges();
         var bootId = File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim();
         using var output = Console.OpenStandardOutput();
-        var spawner = new Spawner(output, bootId);
+        var spawner = new Spawner(output, bootId, root);
         spawner.SendReady();
         var reaper = new Thread(spawner.ReapLoop) { Name = "reaper", IsBackground = false };
         reaper.Start();
-        using (var input = SpawnerProtocol.Reader(Console.OpenStandardInput()))
+        var spawning = new Thread(() =>
         {
+            LibC.ForbidNewPrivileges(); // per thread: the jobs are forked from this one
+            using var input = SpawnerProtocol.Reader(Console.OpenStandardInput());
             while (TryRead(input) is { } request) spawner.Spawn(request);
-        }
+        }) { Name = "spawning", IsBackground = false };
+        spawning.Start();
+        spawning.Join();
         spawner.CloseInput();
         reaper.Join();
         return 0;
@@ -53,32 +61,12 @@ public static class SpawnerHost
         }
     }
 
-    private sealed record Options(string? User, uint Uid, uint Gid);
-
-    private static Options Parse(string[] args)
-    {
-        string? user = null;
-        uint uid = 0, gid = 0;
-        for (var i = 0; i + 1 < args.Length; i += 2)
-        {
-            switch (args[i])
-            {
-                case "--user": user = args[i + 1]; break;
-                case "--uid": uid = uint.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-                case "--gid": gid = uint.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-                default: throw new ArgumentException($"Unknown spawner option {args[i]}.");
-            }
-        }
-        if (user is not null && (uid == 0 || gid == 0)) throw new ArgumentException("A spawner never drops to root: --uid and --gid must be non-zero.");
-        return new Options(user, uid, gid);
-    }
-
     /// <summary>
     /// Spawns and reaps. One lock orders everything: a process is spawned, its pid file written,
     /// its exit file registered and <c>Started</c> sent before the reaper may reap it, so a job
     /// that ends at once still has its pid file and its <c>Exited</c> comes after <c>Started</c>.
     /// </summary>
-    private sealed class Spawner(Stream output, string bootId)
+    private sealed class Spawner(Stream output, string bootId, bool root)
     {
         private readonly Lock _gate = new();
         private readonly Dictionary<int, string> _exitFiles = [];
@@ -104,12 +92,11 @@ public static class SpawnerHost
                 long before, after;
                 try
                 {
-                    LibC.SetThreadAffinity(r.Cpus);
-                    before = LibC.BootTimeTicks();
-                    pid = LibC.Spawn(r.Program, r.Argv, r.Environment, r.WorkingDirectory, r.LogFile);
-                    after = LibC.BootTimeTicks();
+                    if (root ? r.Uid < 0 : r.Uid >= 0)
+                        throw new ArgumentException(root ? "Refused: a job never runs as root, and no user was given." : "The spawner is not root: it cannot start a job as another user.");
+                    (pid, before, after) = JobStart.Run(r);
                 }
-                catch (Exception e) when (e is Win32Exception or ArgumentException)
+                catch (Exception e) when (e is Win32Exception or ArgumentException or IOException)
                 {
                     Send(w =>
                     {
