@@ -54,7 +54,8 @@ public sealed class JobFiles(string dataDir, Job job)
     {
         foreach (var (field, path) in new[] { ("current_working_directory", WorkDir), ("standard_output", StdoutPath), ("standard_error", StderrPath) })
         {
-            var own = field == "current_working_directory" ? job.WorkDir is null : InOwnDirectory(path);
+            // A retry finds its own directory recorded as its working directory by the first attempt.
+            var own = field == "current_working_directory" ? path == Directory : InOwnDirectory(path);
             if (!own && roots.Violation(path, _dataDir) is { } why) return $"{field} {path} {why}.";
         }
         return null;
