@@ -108,6 +108,13 @@ public sealed class JobFiles(string dataDir, Job job)
         return parent.OpenDir(_id, out var errno) ?? throw new IOException($"Could not open {Path.Combine(parent.Path, _id)} (errno {errno}).");
     }
 
+    /// <summary>
+    /// The uid the job ran as, from its own directory's owner (set by the worker through a
+    /// descriptor; the job cannot give it away, and the entry in <c>&lt;data&gt;/jobs</c> cannot be
+    /// swapped): for a job whose process is gone before its pid reached the database. Null when there is none.
+    /// </summary>
+    public int? OwnDirectoryOwner() => Layout.Jobs.StatEntry(_id) is { IsDirectory: true } st ? (int)st.Uid : null;
+
     /// <summary>The script's exit status as bash reports it (128+n for signal n), when the spawner wrote one.</summary>
     public int? ReadExitStatus() => ReadRecord("exit_status") is { } s && int.TryParse(s, out var code) ? code : null;
 
