@@ -38,9 +38,15 @@ public sealed class ApiOptions
     /// </summary>
     public string[]? AllowedRoots { get; set; }
 
+    /// <summary>The workers' data dir (Conductor:Worker:DataDir, else ./data): no job path may lie below it.</summary>
+    public string? DataDir { get; set; }
+
     private Core.Jobs.AllowedRoots? _roots;
 
-    internal Core.Jobs.AllowedRoots Roots => _roots ??= new(AllowedRoots ?? ["./data", "/tmp"]);
+    internal Core.Jobs.AllowedRoots Roots => _roots ??= new(AllowedRoots ?? ["./data", "/tmp"], DataDir ?? "./data");
+
+    /// <summary>Directories the operator configured, trusted to hold links of the operator's own in their paths (see <see cref="Core.Files.OutputFile"/>).</summary>
+    internal IReadOnlyList<string> TrustedRoots => [.. AllowedRoots ?? [], DataDir ?? "./data"];
 
     /// <summary>How many bytes of each output file the query endpoint returns (the tail).</summary>
     public int LogTailBytes { get; set; } = 64 * 1024;

@@ -30,7 +30,11 @@ public static class ApiSetup
 
         var services = builder.Services;
         services.Configure<ApiOptions>(builder.Configuration.GetSection("Conductor:Api"));
-        services.PostConfigure<ApiOptions>(o => o.AllowedRoots ??= [builder.Configuration["Conductor:Worker:DataDir"] ?? "./data", "/tmp"]);
+        services.PostConfigure<ApiOptions>(o =>
+        {
+            o.DataDir ??= builder.Configuration["Conductor:Worker:DataDir"] ?? "./data";
+            o.AllowedRoots ??= [o.DataDir, "/tmp"];
+        });
         services.AddProblemDetails();
         services.AddExceptionHandler<StoreOutage>();
         services.AddConductorAuth(builder.Configuration, urls);

@@ -33,7 +33,27 @@ public static class WorkerProgram
         settings.Configuration.AddInMemoryCollection([new("hostBuilder:reloadConfigOnChange", "false")]);
         var builder = Host.CreateApplicationBuilder(settings);
         builder.AddConductorWorker();
-        await builder.Build().RunAsync();
+        var host = builder.Build();
+        if (PrepareDataLayout(builder.Configuration["Conductor:Worker:DataDir"] ?? new WorkerOptions().DataDir) is { } problem)
+        {
+            await Console.Error.WriteLineAsync($"The worker cannot start: {problem}");
+            return 1;
+        }
+        await host.RunAsync();
         return 0;
+    }
+
+    /// <summary>Creates or checks <c>&lt;data&gt;/jobs</c> and <c>&lt;data&gt;/control</c> (see <see cref="Execution.JobFiles"/>); the problem, if any.</summary>
+    private static string? PrepareDataLayout(string dataDir)
+    {
+        try
+        {
+            Execution.JobFiles.PrepareLayout(dataDir);
+            return null;
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            return e.Message;
+        }
     }
 }

@@ -11,7 +11,8 @@ internal sealed record JobView(
     internal sealed record Times(DateTime SubmitTime, DateTime? StartTime, DateTime? EndTime, DateTime EligibleTime,
         string ElapsedTime, string LimitTime);
 
-    internal sealed record Logs(string Stdout, string Stderr);
+    /// <param name="Withheld">Why an output is empty although the job may have written some (a link, a file not the job user's); null otherwise.</param>
+    internal sealed record Logs(string Stdout, string Stderr, string? Withheld = null);
 
     internal sealed record Details(string JobName, string User, string Partition, int AllocatedCpus, int AllocatedNodes,
         string NodeList, string ExitCode, string? WorkDir, string DataSource, string Account);

@@ -19,6 +19,10 @@ namespace Conductor.Api.Jobs;
 /// follower sees an attempt with a pid that differs from the one it followed, whatever file is
 /// there belongs to that attempt, and it is followed from byte 0; the new attempt's output is
 /// never skipped, whatever the timing (no modification times involved).
+///
+/// The file is read only when it is a regular file owned by the job's user, reached with no link
+/// (<see cref="Conductor.Core.Files.OutputFile"/>); otherwise nothing of it is sent, and one
+/// <c>event: withheld</c> says why (again whenever the reason changes).
 /// </summary>
 internal static class LogFollower
 {
@@ -34,12 +38,13 @@ internal static class LogFollower
         public long LineStart = offset; // byte offset where the buffered partial line begins
         public readonly StringBuilder Partial = new();
         public int Attempt;              // the attempt being followed (0: none spawned yet)
+        public string? Withheld;         // the reason last sent in a withheld event
 
         public void Restart() { Offset = LineStart = 0; Partial.Clear(); }
     }
 
     public static async IAsyncEnumerable<SseItem<string>> FollowAsync(
-        JobStore jobs, long jobId, string stream, long offset, [EnumeratorCancellation] CancellationToken ct)
+        JobStore jobs, long jobId, string stream, long offset, IReadOnlyList<string> trustedRoots, [EnumeratorCancellation] CancellationToken ct)
     {
         var cursor = new Cursor(offset);
         while (!ct.IsCancellationRequested)
@@ -53,7 +58,10 @@ internal static class LogFollower
                 if (cursor.Attempt > 0) cursor.Restart(); // a new attempt: its own, new file
                 cursor.Attempt = job.Attempt;
             }
-            foreach (var line in await ReadNewLinesAsync(PathOf(job, stream), cursor, ct)) yield return line;
+            var (lines, withheld) = await ReadNewLinesAsync(PathOf(job, stream), job.RunUid, trustedRoots, cursor, ct);
+            foreach (var line in lines) yield return line;
+            if (withheld != cursor.Withheld && withheld is not null && job.RunUid is not null) yield return new SseItem<string>(withheld, "withheld");
+            cursor.Withheld = withheld;
             if (finished)
             {
                 foreach (var line in TakeLines(cursor.Partial.Append('\n'), ref cursor.LineStart, force: false))
@@ -66,25 +74,26 @@ internal static class LogFollower
     }
 
     /// <summary>Everything written since the last read, as complete lines (a very long line is cut).</summary>
-    private static async Task<List<SseItem<string>>> ReadNewLinesAsync(string? path, Cursor cursor, CancellationToken ct)
+    private static async Task<(List<SseItem<string>>, string? Withheld)> ReadNewLinesAsync(
+        string? path, int? uid, IReadOnlyList<string> trustedRoots, Cursor cursor, CancellationToken ct)
     {
         var lines = new List<SseItem<string>>();
         LogChunk chunk;
         do
         {
-            chunk = await LogPages.ReadAsync(path, cursor.Offset, ChunkBytes, ct);
+            chunk = await LogPages.ReadAsync(path, uid, trustedRoots, cursor.Offset, ChunkBytes, ct);
             if (chunk.Size < cursor.Offset && chunk.Size > 0)
             {
                 // Truncated under us (a new attempt that we have not seen in the database yet).
                 cursor.Restart();
-                chunk = await LogPages.ReadAsync(path, 0, ChunkBytes, ct);
+                chunk = await LogPages.ReadAsync(path, uid, trustedRoots, 0, ChunkBytes, ct);
             }
             cursor.Offset = chunk.NextOffset;
             cursor.Partial.Append(chunk.Content);
             lines.AddRange(TakeLines(cursor.Partial, ref cursor.LineStart, force: cursor.Partial.Length > ChunkBytes));
         }
         while (chunk.NextOffset > chunk.Offset);
-        return lines;
+        return (lines, chunk.Withheld);
     }
 
     /// <summary>Removes the complete lines from <paramref name="buffer"/>; with <paramref name="force"/> the remainder too.</summary>

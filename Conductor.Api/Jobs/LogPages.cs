@@ -1,36 +1,31 @@
 using System.Text;
+using Conductor.Core.Files;
 
 namespace Conductor.Api.Jobs;
 
 /// <summary>One slice of an output file: the text and the byte offsets that bound it.</summary>
-internal sealed record LogChunk(string Content, long Offset, long NextOffset, long Size, DateTime Modified = default);
+internal sealed record LogChunk(string Content, long Offset, long NextOffset, long Size, DateTime Modified = default, string? Withheld = null);
 
 /// <summary>
 /// Reads byte ranges of a job's output file. Offsets are byte offsets into the file, so a client
 /// can resume exactly; a chunk never ends inside a UTF-8 sequence (the rest comes with the next
-/// page). A file that does not exist yet reads as empty.
+/// page). A file that does not exist yet reads as empty; one that is not a regular file owned by
+/// the job's user, or is reached through a link, reads as empty with the reason (<see cref="OutputFile"/>).
 /// </summary>
 internal static class LogPages
 {
-    public static async Task<LogChunk> ReadAsync(string? path, long offset, int limit, CancellationToken ct)
+    public static async Task<LogChunk> ReadAsync(string? path, int? uid, IReadOnlyList<string> trustedRoots, long offset, int limit, CancellationToken ct)
     {
-        if (string.IsNullOrEmpty(path)) return new LogChunk("", offset, offset, 0);
-        try
-        {
-            await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096, useAsync: true);
-            var size = file.Length;
-            var modified = File.GetLastWriteTimeUtc(path);
-            if (offset >= size) return new LogChunk("", offset, offset, size, modified);
-            file.Seek(offset, SeekOrigin.Begin);
-            var buffer = new byte[(int)Math.Min(limit, size - offset)];
-            var read = await file.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct);
-            var whole = WholeCharacters(buffer.AsSpan(0, read));
-            return new LogChunk(Encoding.UTF8.GetString(buffer, 0, whole), offset, offset + whole, size, modified);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
-        {
-            return new LogChunk("", offset, offset, 0);
-        }
+        using var opened = OutputFile.Open(path, uid, trustedRoots, out var why);
+        if (opened is null) return new LogChunk("", offset, offset, 0, Withheld: why);
+        var size = opened.Stat.Size;
+        if (offset >= size) return new LogChunk("", offset, offset, size, opened.Stat.Modified);
+        await using var file = new FileStream(opened.Handle, FileAccess.Read, 1, isAsync: false);
+        file.Seek(offset, SeekOrigin.Begin);
+        var buffer = new byte[(int)Math.Min(limit, size - offset)];
+        var read = await file.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct);
+        var whole = WholeCharacters(buffer.AsSpan(0, read));
+        return new LogChunk(Encoding.UTF8.GetString(buffer, 0, whole), offset, offset + whole, size, opened.Stat.Modified);
     }
 
     /// <summary>How many leading bytes end on a character boundary (all of them if the tail is not a cut sequence).</summary>

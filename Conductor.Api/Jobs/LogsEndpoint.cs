@@ -2,6 +2,7 @@ using Conductor.Api.Auth;
 using Conductor.Core.Jobs;
 using Conductor.Core.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace Conductor.Api.Jobs;
 
@@ -15,11 +16,12 @@ internal static class LogsEndpoint
     public const int DefaultLimit = 64 * 1024;
     public const int MaxLimit = 1024 * 1024;
 
-    public sealed record Page(string JobId, string Stream, string State, string Content, long Offset, long NextOffset, long Size, bool Eof);
+    /// <param name="Withheld">Why the content is empty although the job may have written output (a link, a file not the job user's), else null.</param>
+    public sealed record Page(string JobId, string Stream, string State, string Content, long Offset, long NextOffset, long Size, bool Eof, string? Withheld = null);
 
     public static async Task<Results<Ok<Page>, ServerSentEventsResult<string>, ValidationProblem, ProblemHttpResult>> Handle(
         string id, string? stream, string? offset, string? limit, string? follow, HttpRequest request,
-        Caller caller, JobAccess access, JobStore jobs, CancellationToken ct)
+        Caller caller, JobAccess access, JobStore jobs, IOptions<ApiOptions> options, CancellationToken ct)
     {
         var errors = new FieldErrors();
         var which = stream ?? "stdout";
@@ -33,11 +35,12 @@ internal static class LogsEndpoint
         if (await access.FindIdAsync(caller, id, ct) is not { } jobId) return Problems.JobNotFound(id);
         var job = await jobs.GetAsync(jobId, ct);
         if (job is null) return Problems.JobNotFound(id);
-        if (following) return TypedResults.ServerSentEvents(LogFollower.FollowAsync(jobs, jobId, which, from, ct));
+        var trusted = options.Value.TrustedRoots;
+        if (following) return TypedResults.ServerSentEvents(LogFollower.FollowAsync(jobs, jobId, which, from, trusted, ct));
 
-        var chunk = await LogPages.ReadAsync(LogFollower.PathOf(job, which), from, take, ct);
+        var chunk = await LogPages.ReadAsync(LogFollower.PathOf(job, which), job.RunUid, trusted, from, take, ct);
         return TypedResults.Ok(new Page(JobView.Id(jobId), which, job.State.ToWire(), chunk.Content, chunk.Offset, chunk.NextOffset,
-            chunk.Size, chunk.NextOffset >= chunk.Size));
+            chunk.Size, chunk.NextOffset >= chunk.Size, chunk.Withheld));
     }
 
     private static long? ParseLong(string? text, string field, long min, long max, FieldErrors errors)

@@ -17,7 +17,18 @@ internal static class QueryEndpoint
         var job = status.Job;
         job.Reason = await jobs.WaitReasonAsync(job, ct);
         var tail = options.Value.LogTailBytes;
-        var logs = new JobView.Logs(await LogTail.ReadAsync(job.StdoutPath, tail, ct), await LogTail.ReadAsync(job.StderrPath, tail, ct));
+        var trusted = options.Value.TrustedRoots;
+        var stdout = await LogTail.ReadAsync(job.StdoutPath, job.RunUid, trusted, tail, ct);
+        var stderr = await LogTail.ReadAsync(job.StderrPath, job.RunUid, trusted, tail, ct);
+        var logs = new JobView.Logs(stdout.Text, stderr.Text, Withheld(stdout.Withheld, stderr.Withheld));
         return TypedResults.Ok(JobView.From(job, status.LatestCpuIds, logs, clock.GetUtcNow().UtcDateTime));
+    }
+
+    /// <summary>Why output is missing from job_log (null when nothing was withheld; "the job has not run yet" is no news).</summary>
+    private static string? Withheld(string? stdout, string? stderr)
+    {
+        var parts = new[] { ("stdout", stdout), ("stderr", stderr) }.Where(p => p.Item2 is { } w && w != Core.Files.OutputFile.NotStarted)
+            .Select(p => $"{p.Item1}: {p.Item2}").ToList();
+        return parts.Count == 0 ? null : string.Join("; ", parts);
     }
 }

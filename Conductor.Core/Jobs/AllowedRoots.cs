@@ -1,31 +1,42 @@
 namespace Conductor.Core.Jobs;
 
 /// <summary>
-/// The directories a job's working directory and output files must stay inside. A path is
-/// checked as the kernel would open it: absolute, no <c>..</c> segment, and with every symlink
-/// along it resolved (a link that points outside is an escape). The API checks what it can see
-/// at submit; the worker checks again just before spawn, since a link may appear in between.
+/// The directories a job's working directory and output files must stay inside, and the data
+/// directory they must stay out of (its <c>jobs/</c> and <c>control/</c> hold every job's files and
+/// the worker's records: a job pointed there could reach another job's directory or its own
+/// control files). A path is checked as the kernel would open it: absolute, no <c>..</c> segment,
+/// and with every symlink along it resolved (a link that points outside is an escape). The API
+/// checks what it can see at submit; the worker checks again just before spawn, since a link may
+/// appear in between (the job's own directory, its default, is the worker's to allow).
 /// </summary>
-public sealed class AllowedRoots(IEnumerable<string> roots)
+public sealed class AllowedRoots(IEnumerable<string> roots, string? dataDir = null)
 {
     private readonly string[] _roots = roots.Where(r => !string.IsNullOrWhiteSpace(r))
         .Select(r => RealPath.Resolve(Path.GetFullPath(r)).TrimEnd('/')).Distinct().ToArray();
+
+    private readonly string? _dataDir = dataDir;
 
     public IReadOnlyList<string> Roots => _roots;
 
     /// <summary>
     /// Null when <paramref name="path"/> is acceptable, else why not (a sentence fragment).
-    /// <paramref name="known"/>: a directory whose real path the caller already knows and whose
-    /// own components nobody else can replace (the worker's job directory); a path inside it is
-    /// resolved from there, below it only.
+    /// <paramref name="dataDir"/>: the data directory to stay out of, when not the one given at construction.
     /// </summary>
-    public string? Violation(string path, (string Dir, string Real)? known = null)
+    public string? Violation(string path, string? dataDir = null)
     {
         if (!Path.IsPathRooted(path)) return "must be an absolute path";
         if (path.Split('/').Contains("..")) return "must not contain '..' segments";
         if (path.Contains('\0')) return "must not contain NUL characters";
-        var real = known is { } k ? RealPath.Resolve(path, k.Dir, k.Real) : RealPath.Resolve(path);
+        var real = RealPath.Resolve(path);
+        if ((dataDir ?? _dataDir) is { } data && (Below(Path.GetFullPath(path), Path.GetFullPath(data)) || Below(real, RealPath.Resolve(data))))
+            return $"must not be inside the data directory {Path.GetFullPath(data)} (job and control directories live there; a job's own directory is its default)";
         return Contains(real) ? null : $"must be inside one of the allowed roots ({string.Join(", ", _roots)}); it resolves to {real}";
+    }
+
+    private static bool Below(string path, string dir)
+    {
+        dir = dir.TrimEnd('/');
+        return dir.Length == 0 || path == dir || path.StartsWith(dir + "/", StringComparison.Ordinal);
     }
 
     private bool Contains(string real) =>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Conductor.Core.Files;
 using Conductor.Core.Jobs;
 using Conductor.Core.Storage;
 using Npgsql;
@@ -123,22 +124,23 @@ public sealed class JobCleanup(NpgsqlDataSource db, JobStore jobs, SafeRepairs r
         return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
-    /// <summary>Removes (or, in a dry run, counts) <c>&lt;data&gt;/jobs/&lt;id&gt;/</c>; a missing directory is already done.</summary>
+    /// <summary>
+    /// Removes (or, in a dry run, counts) each job's own directory <c>&lt;data&gt;/jobs/&lt;id&gt;/</c> and
+    /// its control directory <c>&lt;data&gt;/control/&lt;id&gt;/</c>; a missing one is already done. The
+    /// job's directory is the job's: it is removed through descriptors (<see cref="SafeDir.DeleteTree"/>),
+    /// so a link the job left there is removed as a link and its target is never touched.
+    /// </summary>
     private static int DeleteDirectories(List<long> ids, CleanupOptions options)
     {
-        if (options.DataDir is null) return 0;
-        var root = Path.Combine(Path.GetFullPath(options.DataDir), "jobs");
+        if (options.DataDir is null || !Directory.Exists(Path.Combine(options.DataDir, DataLayout.JobsName))) return 0;
+        using var layout = DataLayout.Open(options.DataDir);
         var count = 0;
-        foreach (var id in ids)
+        foreach (var name in ids.Select(id => id.ToString(CultureInfo.InvariantCulture)))
         {
-            var dir = Path.Combine(root, id.ToString(CultureInfo.InvariantCulture));
-            if (!Directory.Exists(dir)) continue;
-            if (!options.DryRun)
-            {
-                try { Directory.Delete(dir, recursive: true); }
-                catch (DirectoryNotFoundException) { continue; }
-            }
-            count++;
+            var found = options.DryRun
+                ? layout.Jobs.StatEntry(name) is not null || layout.Control.StatEntry(name) is not null
+                : layout.Jobs.DeleteTree(name) | layout.Control.DeleteTree(name);
+            if (found) count++;
         }
         return count;
     }

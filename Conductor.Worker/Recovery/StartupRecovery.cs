@@ -87,7 +87,7 @@ public sealed class StartupRecovery(
             // Crash window #2: spawned but never recorded. Record it from the pid file so the
             // job's pid and output paths are known whatever happens next.
             var record = new SpawnRecord(found.Item1, found.Item2, found.Item3, files.WorkDir, files.StdoutPath, files.StderrPath,
-                alive ? ProcessOwner(found.Item1) : null);
+                alive ? ProcessOwner(found.Item1) : files.OwnDirectoryOwner());
             await retry.RunAsync("record recovered pid", c => store.RecordSpawnAsync(job.Id, job.Attempt, record, c));
         }
         if (action is RecoveryAction.Adopt or RecoveryAction.AdoptAndCancel)

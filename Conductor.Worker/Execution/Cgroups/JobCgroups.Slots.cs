@@ -101,17 +101,10 @@ public sealed partial class JobCgroups
     }
 
     /// <summary>The cgroup a control record names, when it is this attempt's and one of this node's slots.</summary>
-    private JobCgroup? ReadRecord(string path, int attempt)
+    private JobCgroup? ReadRecord(JobFiles files, int attempt)
     {
-        string[] parts;
-        try
-        {
-            parts = File.ReadAllText(path).Trim().Split(' ');
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
+        // Only a root-owned record reached without a link (see JobFiles.ReadRecord).
+        if (files.ReadRecord("cgroup")?.Split(' ') is not { } parts) return null;
         if (parts.Length != 4 || parts[0] != attempt.ToString(CultureInfo.InvariantCulture)
             || !long.TryParse(parts[1], CultureInfo.InvariantCulture, out var oom) || !long.TryParse(parts[2], CultureInfo.InvariantCulture, out var cpu)
             || !parts[3].StartsWith(_slotPrefix, StringComparison.Ordinal) || parts[3].Contains('/') || parts[3].Contains(".."))

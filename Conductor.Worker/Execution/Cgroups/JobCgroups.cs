@@ -81,8 +81,7 @@ public sealed partial class JobCgroups : IDisposable
             known ??= Initialize(dirs);
             var settings = Configure(dirs, known, memoryMb * 1024 * 1024, string.Join(',', cpus));
             var cgroup = new JobCgroup(slot, _layout.V2, dirs, OomKills(dirs), _layout.V2 ? CpuUsec(dirs) ?? 0 : 0);
-            System.IO.Directory.CreateDirectory(files.ControlDirectory);
-            File.WriteAllText(files.CgroupRecordPath, cgroup.Record(attempt));
+            files.WriteRecord("cgroup", cgroup.Record(attempt));
             lock (_gate)
             {
                 _settings[slot] = settings;
@@ -118,7 +117,7 @@ public sealed partial class JobCgroups : IDisposable
         if (!Enabled) return null;
         lock (_gate)
             if (_started.TryGetValue(files.CgroupRecordPath, out var known) && known.Attempt == attempt) return known.Cgroup;
-        if (ReadRecord(files.CgroupRecordPath, attempt) is not { } cgroup) return null;
+        if (ReadRecord(files, attempt) is not { } cgroup) return null;
         lock (_gate)
         {
             _held.Add(cgroup.Slot);

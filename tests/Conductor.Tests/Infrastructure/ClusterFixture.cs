@@ -75,7 +75,10 @@ public class ClusterFixture : IAsyncLifetime
     /// <summary>Job processes outlive a killed worker by design; a test run must not leave any behind.</summary>
     private void KillLeftoverJobs()
     {
-        foreach (var pidFile in Directory.EnumerateFiles(DataDir, "pid", SearchOption.AllDirectories))
+        // Only the spawner's records: a job may leave a forged "pid" file in its own directory.
+        var control = Path.Combine(DataDir, "control");
+        if (!Directory.Exists(control)) return;
+        foreach (var pidFile in Directory.EnumerateFiles(control, "pid", SearchOption.AllDirectories))
         {
             var parts = File.ReadAllText(pidFile).Split(' ');
             if (int.TryParse(parts[0], out var pid) && pid > 1) Mono.Unix.Native.Syscall.kill(-pid, Mono.Unix.Native.Signum.SIGKILL);

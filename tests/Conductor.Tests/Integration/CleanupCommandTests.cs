@@ -102,12 +102,14 @@ public sealed class CleanupCommandTests(ListeningApiFixture ops) : IClassFixture
     }
 
     private string JobDirectory(long id) => Path.Combine(ops.DataDir, "jobs", id.ToString());
+    private string ControlDirectory(long id) => Path.Combine(ops.DataDir, "control", id.ToString());
 
     private void WriteJobDirectory(long id)
     {
         Directory.CreateDirectory(JobDirectory(id));
+        Directory.CreateDirectory(ControlDirectory(id));
         File.WriteAllText(Path.Combine(JobDirectory(id), "stdout.log"), $"output of {id}\n");
-        File.WriteAllText(Path.Combine(JobDirectory(id), "script.sh"), "true\n");
+        File.WriteAllText(Path.Combine(ControlDirectory(id), "script.sh"), "true\n");
     }
 
     private async Task<List<long>> RemainingIdsAsync()

@@ -99,17 +99,28 @@ public sealed class RunAsTests(RunAsClusterFixture cluster) : IClassFixture<RunA
     }
 
     [Fact]
-    public async Task JobDirectory_AndOutputFiles_BelongToTheJobUser()
+    public async Task JobDirectory_AndOutputFiles_BelongToTheJobUser_AndTheScriptToRoot()
     {
         if (!TestsRunAsRoot) return;
         var id = await Client.SubmitAsync("echo out; echo err >&2");
         await Client.WaitForFinishAsync(id);
         var dir = Path.Combine(cluster.DataDir, "jobs", id);
+        var control = Path.Combine(cluster.DataDir, "control", id);
 
-        foreach (var path in new[] { dir, Path.Combine(dir, "script.sh"), Path.Combine(dir, "stdout.log"), Path.Combine(dir, "stderr.log") })
+        foreach (var path in new[] { dir, Path.Combine(dir, "stdout.log"), Path.Combine(dir, "stderr.log") })
         {
-            Syscall.stat(path, out var st).Should().Be(0, path);
+            Syscall.lstat(path, out var st).Should().Be(0, path);
             new Mono.Unix.UnixUserInfo((long)st.st_uid).UserName.Should().Be("cj-default", $"{path} belongs to the job's user");
+        }
+        Syscall.lstat(dir, out var own);
+        ((int)own.st_mode & 0b111_111_111).Should().Be(0b111_000_000, "the job's own directory is 0700");
+        var jobGid = new Mono.Unix.UnixUserInfo("cj-default").GroupId;
+        foreach (var (path, mode) in new[] { (control, 0b111_101_000), (Path.Combine(control, "script.sh"), 0b111_101_000) })
+        {
+            Syscall.lstat(path, out var st).Should().Be(0, path);
+            st.st_uid.Should().Be(0u, $"{path} belongs to root: the job may read and run it, not change it");
+            ((long)st.st_gid).Should().Be(jobGid, $"{path} has the job's group");
+            ((int)st.st_mode & 0b111_111_111).Should().Be(mode, path);
         }
     }
 

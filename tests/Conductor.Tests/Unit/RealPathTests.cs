@@ -33,7 +33,22 @@ public sealed class RealPathTests : IDisposable
         RealPath.Resolve(Path.Combine(jobDir, "stdout.log"), jobDir, jobDir).Should().Be("/etc/shadow");
         RealPath.Resolve(Path.Combine(jobDir, "stderr.log"), jobDir, jobDir).Should().Be(Path.Combine(jobDir, "stderr.log"));
         RealPath.Resolve("/etc/../etc/hostname", jobDir, jobDir).Should().Be("/etc/hostname", "a path outside the known directory is resolved whole");
-        roots.Violation(Path.Combine(jobDir, "stdout.log"), (jobDir, jobDir)).Should().Contain("resolves to /etc/shadow");
-        roots.Violation(Path.Combine(jobDir, "stderr.log"), (jobDir, jobDir)).Should().BeNull();
+        roots.Violation(Path.Combine(jobDir, "stdout.log")).Should().Contain("resolves to /etc/shadow");
+        roots.Violation(Path.Combine(jobDir, "stderr.log")).Should().BeNull();
+    }
+
+    [Fact]
+    public void Violation_RefusesEveryPathBelowTheDataDirectory_EvenThroughALink()
+    {
+        var data = Directory.CreateDirectory(Path.Combine(_dir, "data")).FullName;
+        Directory.CreateDirectory(Path.Combine(data, "jobs", "8"));
+        File.CreateSymbolicLink(Path.Combine(_dir, "into-data"), data);
+        var roots = new AllowedRoots([_dir], data);
+
+        roots.Violation(Path.Combine(data, "jobs", "8")).Should().Contain("must not be inside the data directory");
+        roots.Violation(Path.Combine(data, "control", "8", "pid")).Should().Contain("must not be inside the data directory");
+        roots.Violation(data).Should().Contain("must not be inside the data directory");
+        roots.Violation(Path.Combine(_dir, "into-data", "jobs", "9")).Should().Contain("must not be inside the data directory", "the link resolves into it");
+        roots.Violation(Path.Combine(_dir, "data-sibling")).Should().BeNull("a name that merely begins like the data dir is outside it");
     }
 }
