@@ -121,11 +121,13 @@ public sealed class CgroupLayout
 
     private static bool Usable(string dir, string parent, bool create)
     {
-        if (!create) return Directory.Exists(dir) || Mono.Unix.Native.Syscall.access(parent, Mono.Unix.Native.AccessModes.W_OK) == 0;
+        // A base another user made (a root worker earlier, then this one started unprivileged) exists but takes no slots from us.
+        static bool Writable(string path) => Mono.Unix.Native.Syscall.access(path, Mono.Unix.Native.AccessModes.W_OK) == 0;
+        if (!create) return Directory.Exists(dir) ? Writable(dir) : Writable(parent);
         try
         {
             Directory.CreateDirectory(dir);
-            return true;
+            return Writable(dir);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

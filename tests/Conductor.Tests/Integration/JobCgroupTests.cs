@@ -139,6 +139,7 @@ public sealed class JobCgroupTests
         cgroups.Enabled.Should().BeTrue("the test machine has writable cgroups, as the containment tests here need");
         cgroups.Layout.Missing().Should().BeEmpty("memory, cpuset, pids, freezer and cpuacct are all available here");
         var files = new JobFiles(dataDir, new Conductor.Core.Jobs.Job { Id = 1 });
+        files.Prepare(null); // the control directory the record goes to
 
         var cgroup = cgroups.Acquire(files, 1, 64, [0])!;
         cgroup.Slot.Should().StartWith(options.Value.NodeName + ".slot-");
