@@ -24,7 +24,7 @@ public sealed class CgroupAttackFixture : ClusterFixture
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        foreach (var user in new[] { AliceUser, BobUser }) EnsureUser(user);
+        foreach (var user in new[] { AliceUser, BobUser }) TestUsers.Ensure(user);
         await StartWorkerAsync(Settings() with
         {
             Cpus = 2,
@@ -38,18 +38,6 @@ public sealed class CgroupAttackFixture : ClusterFixture
         Bob = Tokens.ClientFor(this, await Tokens.CreateAsync(this, "bob"));
     }
 
-    private static void EnsureUser(string name)
-    {
-        if (Run("id", "-u", name) == 0) return;
-        Run("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name).Should().Be(0, $"the test creates its user {name}");
-    }
-
-    private static int Run(string program, params string[] args)
-    {
-        using var process = Process.Start(new ProcessStartInfo(program, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        process.WaitForExit();
-        return process.ExitCode;
-    }
 }
 
 /// <summary>
@@ -168,7 +156,7 @@ public sealed class CgroupAttackTests(CgroupAttackFixture cluster) : IClassFixtu
         foreach (var marker in new[] { "setsid.pid", "double.pid" })
         {
             var pid = int.Parse(File.ReadAllText(Path.Combine(dir, marker)).Trim());
-            JobCgroupTests.IsAlive(pid).Should().BeFalse($"the {marker[..^4]} child is killed with its job's cgroup after {end}");
+            Processes.IsAlive(pid).Should().BeFalse($"the {marker[..^4]} child is killed with its job's cgroup after {end}");
         }
     }
 
@@ -185,7 +173,7 @@ public sealed class CgroupAttackTests(CgroupAttackFixture cluster) : IClassFixtu
         ConductorClient.State(neighbour).Should().Be("COMPLETED", "alice's user may not signal bob's processes");
         Stdout(neighbour).Should().Be("survived\n");
         var spawner = int.Parse(File.ReadAllText(Path.Combine(cluster.DataDir, "jobs", bobs, "spawner.pid")).Trim());
-        JobCgroupTests.IsAlive(spawner).Should().BeTrue("the spawner is root and never shares a uid with a job");
+        Processes.IsAlive(spawner).Should().BeTrue("the spawner is root and never shares a uid with a job");
         var again = await Alice.SubmitAsync("echo $PPID\n");
         var later = await Alice.WaitForFinishAsync(again);
         Stdout(later).Should().Be($"{spawner}\n", "the same spawner goes on starting jobs");

@@ -31,7 +31,7 @@ public sealed class FileAttackFixture : ClusterFixture
 
     public override async Task InitializeAsync()
     {
-        foreach (var user in new[] { Alice, Bob }) EnsureUser(user);
+        foreach (var user in new[] { Alice, Bob }) TestUsers.Ensure(user);
         Directory.CreateDirectory(Vault, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         File.WriteAllText(Secret, SecretText);
         File.SetUnixFileMode(Secret, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -54,12 +54,6 @@ public sealed class FileAttackFixture : ClusterFixture
         File.Delete(Canary);
     }
 
-    private static void EnsureUser(string name)
-    {
-        if (Syscall.getpwnam(name) is not null) return;
-        using var p = Process.Start("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name])!;
-        p.WaitForExit();
-    }
 }
 
 /// <summary>

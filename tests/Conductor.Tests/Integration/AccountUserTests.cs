@@ -198,32 +198,3 @@ public sealed record FinishedJob(string Id, JsonNode Job, string WorkerOutput)
 }
 
 /// <summary>Local users the tests need besides the ones the worker creates; made once, reused by later runs.</summary>
-public static class TestUsers
-{
-    /// <summary>A user at the top of the default range, which no account is given (it is taken here), under a name no account derives.</summary>
-    public static (string Name, int Uid) EnsureSquatter()
-    {
-        const string name = "cjtest-squatter";
-        const int uid = 299999;
-        try
-        {
-            var existing = new UnixUserInfo(name);
-            existing.UserId.Should().Be(uid, $"{name} was made by an earlier run with this uid");
-            return (name, uid);
-        }
-        catch (ArgumentException)
-        {
-            Run("groupadd", "--gid", $"{uid}", name);
-            Run("useradd", "--uid", $"{uid}", "--gid", $"{uid}", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", "--no-log-init", name);
-            return (name, uid);
-        }
-    }
-
-    private static void Run(string program, params string[] args)
-    {
-        using var process = Process.Start(new ProcessStartInfo(program, args) { RedirectStandardError = true })!;
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        process.ExitCode.Should().Be(0, $"{program} {string.Join(' ', args)}: {stderr}");
-    }
-}

@@ -72,7 +72,7 @@ public sealed class JobCgroupTests
         var job = await cluster.Client.WaitForFinishAsync(first);
         ConductorClient.State(job).Should().Be("COMPLETED");
         var pid = int.Parse(File.ReadAllText(escaped).Trim());
-        IsAlive(pid).Should().BeFalse("the job has ended only once its cgroup is empty");
+        Processes.IsAlive(pid).Should().BeFalse("the job has ended only once its cgroup is empty");
 
         var second = await cluster.Client.SubmitAsync("true\n", new { memory_per_node = "64M" });
         ConductorClient.State(await cluster.Client.WaitForFinishAsync(second)).Should().Be("COMPLETED");
@@ -99,7 +99,7 @@ public sealed class JobCgroupTests
         var job = await cluster.Client.WaitForFinishAsync(id);
 
         ConductorClient.State(job).Should().Be("COMPLETED", second.Output);
-        IsAlive(int.Parse(File.ReadAllText(escaped).Trim())).Should().BeFalse("the re-adopted job's cgroup, read from its control record, is emptied at its end");
+        Processes.IsAlive(int.Parse(File.ReadAllText(escaped).Trim())).Should().BeFalse("the re-adopted job's cgroup, read from its control record, is emptied at its end");
     }
 
     [Fact]
@@ -166,20 +166,6 @@ public sealed class JobCgroupTests
         ConductorClient.State(job).Should().Be("COMPLETED", "nothing enforces the reservation");
         job["job_log"]!["stdout"]!.GetValue<string>().Should().Be("100000000\n0\n", "no memory cgroup is used");
         SlotOf(cluster.DataDir, id).Should().NotBeNull("the job still has its cgroup for its cores, processes and kill");
-    }
-
-    /// <summary>True while <paramref name="pid"/> runs (a zombie, killed but not yet reaped by its new parent, does not).</summary>
-    internal static bool IsAlive(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z';
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or IOException)
-        {
-            return false;
-        }
     }
 
     /// <summary>The slot a job's attempt held, as the worker recorded it in the job's control directory.</summary>
