@@ -50,7 +50,7 @@ internal static class JobStart
     {
         try
         {
-            foreach (var tasks in placement.Files) LibC.WriteFile(tasks, "0");
+            foreach (var tasks in placement.Files) TasksFiles.Join(tasks);
         }
         catch (Win32Exception)
         {
@@ -64,7 +64,7 @@ internal static class JobStart
     {
         try
         {
-            foreach (var tasks in placement.HomeFiles) LibC.WriteFile(tasks, "0");
+            foreach (var tasks in placement.HomeFiles) TasksFiles.Join(tasks);
         }
         catch (Win32Exception e)
         {

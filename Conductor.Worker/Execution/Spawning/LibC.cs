@@ -212,8 +212,7 @@ internal static class LibC
     /// <summary>Writes <paramref name="text"/> to an existing file in one open, write and close (a cgroup file).</summary>
     public static void WriteFile(string path, string text)
     {
-        var fd = Open(path, OWrOnly | OCloExec | ONoFollow, 0);
-        if (fd < 0) throw Error($"open {path}");
+        var fd = OpenForWriting(path);
         try
         {
             WriteAll(fd, text, path);
@@ -222,6 +221,13 @@ internal static class LibC
         {
             CloseFd(fd);
         }
+    }
+
+    /// <summary>Opens an existing file for writing, close-on-exec, not through a symbolic link.</summary>
+    public static int OpenForWriting(string path)
+    {
+        var fd = Open(path, OWrOnly | OCloExec | ONoFollow, 0);
+        return fd >= 0 ? fd : throw Error($"open {path}");
     }
 
     public static void WriteAll(int fd, string text, string what)
