@@ -230,7 +230,9 @@ public sealed class FileAttackTests(FileAttackFixture cluster) : IClassFixture<F
 
         var second = await own.StartWorkerAsync();
         await Eventually.Until(() => second.Output.Contains("-> Adopt", StringComparison.Ordinal), TimeSpan.FromSeconds(20), "the new worker recovers the job");
-        var pid = (await own.Client.QueryAsync(id))["pid"]!.GetValue<int>();
+        // Recovery logs its decision, then records the pid it found: wait for the record.
+        var pid = await Eventually.Until(async () => (await own.Client.QueryAsync(id))["pid"]?.GetValue<int>(), p => p is not null,
+            TimeSpan.FromSeconds(20), "recovery records the pid of the process it adopted");
         File.WriteAllText(gate, "");
         var job = await own.Client.WaitForFinishAsync(id);
 
