@@ -74,5 +74,8 @@ public sealed class WorkerOptions
 
     public string[] EffectiveAllowedRoots => AllowedRoots is { Length: > 0 } roots ? roots : [DataDir, "/tmp"];
 
-    public string NodeName => string.IsNullOrWhiteSpace(Name) ? Environment.MachineName : Name;
+    public string NodeName => string.IsNullOrWhiteSpace(Name) ? HostName.Value : Name;
+
+    // Environment.MachineName asks the kernel (uname) on every call; the node's name is read on every job.
+    private static readonly Lazy<string> HostName = new(() => Environment.MachineName);
 }
