@@ -22,8 +22,10 @@ public sealed class AccountIsolationAttackTests(AccountIsolationClusterFixture c
 
     public async Task InitializeAsync()
     {
-        _alice = Tokens.ClientFor(cluster, await Tokens.CreateAsync(cluster, "alice"));
-        _bob = Tokens.ClientFor(cluster, await Tokens.CreateAsync(cluster, "bob"));
+        // Accounts of this class alone: their Unix users are machine-wide, and alice's kill -9 -1
+        // would otherwise also end the jobs another test class runs at the same time as "alice".
+        _alice = Tokens.ClientFor(cluster, await Tokens.CreateAsync(cluster, "isolation-alice"));
+        _bob = Tokens.ClientFor(cluster, await Tokens.CreateAsync(cluster, "isolation-bob"));
     }
 
     public Task DisposeAsync()
