@@ -39,7 +39,7 @@ public sealed class JobEnding(int pid, JobCgroup? cgroup)
     {
         if (cgroup is null)
         {
-            ProcessGroups.Kill(pid);
+            if (pid > 1) ProcessGroups.Kill(pid); // no pid: a spawn that failed before anything started
             return true;
         }
         return cgroup.IsEmpty || await cgroup.KillAllAsync(KillPatience);

@@ -102,12 +102,8 @@ public sealed class JobSupervisor(
     /// <summary>Kills a job that must not run (its spawn was reported failed, or it is no longer ours) and frees its cgroup.</summary>
     private async Task EndAbandonedAsync(JobFiles files, int pid, JobCgroup? cgroup)
     {
-        if (cgroup is null)
-        {
-            if (pid > 1) ProcessGroups.Kill(pid);
-            return;
-        }
-        cgroups.Release(files, cgroup, cgroup.IsEmpty || await cgroup.KillAllAsync(JobEnding.KillPatience));
+        var empty = await new JobEnding(pid, cgroup).EndAsync();
+        if (cgroup is not null) cgroups.Release(files, cgroup, empty);
     }
 
     /// <summary>Watches a process this worker did not start (recovered after a restart), in the cgroup its control directory records.</summary>
@@ -117,11 +113,8 @@ public sealed class JobSupervisor(
         return SuperviseAsync(job, run, files, pid, () => WaitGoneAsync(pid, startTicks, bootId), cgroups.Held(files, run.Attempt));
     }
 
-    private async Task<bool> RecordSpawnAsync(Job job, RunningJob run, SpawnRecord record)
-    {
-        var kept = await retry.RunAsync($"record pid of job {job.Id}", ct => store.RecordSpawnAsync(job.Id, run.Attempt, record, ct));
-        return kept;
-    }
+    private Task<bool> RecordSpawnAsync(Job job, RunningJob run, SpawnRecord record) =>
+        retry.RunAsync($"record pid of job {job.Id}", ct => store.RecordSpawnAsync(job.Id, run.Attempt, record, ct));
 
     private async Task SuperviseAsync(Job job, RunningJob run, JobFiles files, int pid, Func<Task<int?>> waitExit, JobCgroup? cgroup, SpawnRecord? unrecorded = null)
     {

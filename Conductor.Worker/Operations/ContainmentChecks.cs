@@ -4,12 +4,34 @@ using Conductor.Worker.Execution;
 namespace Conductor.Worker.Operations;
 
 /// <summary>
-/// What a worker on this host can enforce on its jobs: each cgroup controller a job's cgroup needs
-/// (memory, cpuset, pids, freezer, cpuacct) that is missing or not writable is a WARNING naming what
-/// then goes unenforced, as the worker itself logs at start.
+/// What a worker on this host can enforce on its jobs: whether accounts are kept apart (only a root
+/// worker can), and each cgroup controller a job's cgroup needs (memory, cpuset, pids, freezer,
+/// cpuacct) that is missing or not writable, a WARNING naming what then goes unenforced, as the
+/// worker itself logs at start.
 /// </summary>
 internal static class ContainmentChecks
 {
+    public static IEnumerable<CheckResult> All(WorkerOptions worker) => [JobIsolation(worker), .. Cgroups(worker)];
+
+    /// <summary>
+    /// Whether the worker can keep accounts apart: only as root can it run each account's jobs as
+    /// that account's user. Who the worker runs as shows in the owner of the job directories'
+    /// parent, which it creates (<c>&lt;data&gt;/jobs</c>); before its first job, this check's own user stands in.
+    /// </summary>
+    public static CheckResult JobIsolation(WorkerOptions worker)
+    {
+        var jobs = Path.Combine(Path.GetFullPath(worker.DataDir), Conductor.Core.Files.DataLayout.JobsName);
+        var (uid, evidence) = Mono.Unix.Native.Syscall.stat(jobs, out var st) == 0
+            ? ((long)st.st_uid, $"{jobs} belongs to uid {st.st_uid}")
+            : (Mono.Unix.Native.Syscall.geteuid(), $"this check runs as uid {Mono.Unix.Native.Syscall.geteuid()}");
+        if (uid != 0)
+            return new CheckResult("job_isolation", CheckStatus.Warning,
+                $"the worker does not run as root ({evidence}): every account's jobs run as the worker's own user and can read, write and kill each other's");
+        return worker.Users == JobUsers.Shared
+            ? CheckResult.Ok("job_isolation", $"every account's jobs run as {worker.RunAs} (Users=Shared, as configured)")
+            : CheckResult.Ok("job_isolation", $"each account's jobs run as its own Unix user (uids {worker.UidRange})");
+    }
+
     public static IEnumerable<CheckResult> Cgroups(WorkerOptions worker) =>
         Cgroups(CgroupLayout.Locate(create: false, memory: worker.EnforceMemory), worker.EnforceMemory);
 

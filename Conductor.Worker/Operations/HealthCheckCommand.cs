@@ -35,8 +35,7 @@ internal static class HealthCheckCommand
 
         var database = await ServiceChecks.DatabaseAsync(context.Get<NpgsqlDataSource>(), ct);
         List<CheckResult> checks = [database, await ServiceChecks.RedisAsync(context.Redis, ct), await ServiceChecks.ApiAsync(apiUrl, ct)];
-        checks.Add(ServiceChecks.JobIsolation(context.Worker));
-        checks.AddRange(ContainmentChecks.Cgroups(context.Worker));
+        checks.AddRange(ContainmentChecks.All(context.Worker));
         IReadOnlyList<RepairResult> repairs = [];
         if (database.Status == CheckStatus.Ok)
             repairs = await InvariantsAsync(context, thresholds, options.Has("--repair"), checks, ct);

@@ -51,25 +51,6 @@ internal static class ServiceChecks
         }
     }
 
-    /// <summary>
-    /// Whether the worker can keep accounts apart: only as root can it run each account's jobs as
-    /// that account's user. Who the worker runs as shows in the owner of the job directories'
-    /// parent, which it creates (<c>&lt;data&gt;/jobs</c>); before its first job, this check's own user stands in.
-    /// </summary>
-    public static CheckResult JobIsolation(WorkerOptions worker)
-    {
-        var jobs = Path.Combine(Path.GetFullPath(worker.DataDir), "jobs");
-        var (uid, evidence) = Mono.Unix.Native.Syscall.stat(jobs, out var st) == 0
-            ? ((long)st.st_uid, $"{jobs} belongs to uid {st.st_uid}")
-            : (Mono.Unix.Native.Syscall.geteuid(), $"this check runs as uid {Mono.Unix.Native.Syscall.geteuid()}");
-        if (uid != 0)
-            return new CheckResult("job_isolation", CheckStatus.Warning,
-                $"the worker does not run as root ({evidence}): every account's jobs run as the worker's own user and can read, write and kill each other's");
-        return worker.Users == JobUsers.Shared
-            ? CheckResult.Ok("job_isolation", $"every account's jobs run as {worker.RunAs} (Users=Shared, as configured)")
-            : CheckResult.Ok("job_isolation", $"each account's jobs run as its own Unix user (uids {worker.UidRange})");
-    }
-
     /// <summary>healthy → OK, degraded (its Redis is down) → WARNING, 503 or no answer → CRITICAL.</summary>
     public static async Task<CheckResult> ApiAsync(string baseUrl, CancellationToken ct)
     {
