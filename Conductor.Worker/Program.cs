@@ -13,8 +13,8 @@ public static class WorkerProgram
     /// </summary>
     public static async Task<int> Main(string[] args)
     {
-        if (args.Length > 0 && args[0] == Execution.Spawning.SpawnerHost.Command)
-            return Execution.Spawning.SpawnerHost.Run(args[1..]);
+        if (args.Length > 0 && args[0] == Processes.Spawning.SpawnerHost.Command)
+            return Processes.Spawning.SpawnerHost.Run(args[1..]);
         if (args.Length > 0 && OperationsCommands.Find(args[0]) is { } command)
             return await OperationsCommands.RunAsync(command, args[1..]);
 
@@ -43,12 +43,12 @@ public static class WorkerProgram
         return 0;
     }
 
-    /// <summary>Creates or checks <c>&lt;data&gt;/jobs</c> and <c>&lt;data&gt;/control</c> (see <see cref="Execution.JobFiles"/>); the problem, if any.</summary>
+    /// <summary>Creates or checks <c>&lt;data&gt;/jobs</c> and <c>&lt;data&gt;/control</c> (see <see cref="Processes.JobFiles"/>); the problem, if any.</summary>
     private static string? PrepareDataLayout(string dataDir)
     {
         try
         {
-            Execution.JobFiles.PrepareLayout(dataDir);
+            Processes.JobFiles.PrepareLayout(dataDir);
             return null;
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)

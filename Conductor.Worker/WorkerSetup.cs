@@ -1,11 +1,14 @@
 using Microsoft.Extensions.Hosting;
 using Conductor.Core.Storage;
 using Conductor.Hosting;
-using Conductor.Worker.Dispatch;
-using Conductor.Worker.Execution;
-using Conductor.Worker.Messaging;
-using Conductor.Worker.Recovery;
 using Serilog;
+using Conductor.Worker.Dispatch;
+using Conductor.Worker.Messaging;
+using Conductor.Worker.Node;
+using Conductor.Worker.Processes;
+using Conductor.Worker.Processes.Cgroups;
+using Conductor.Worker.Recovery;
+using Conductor.Worker.Supervision;
 
 namespace Conductor.Worker;
 

@@ -1,9 +1,11 @@
 using Conductor.Core.Storage;
-using Conductor.Worker.Execution;
-using Conductor.Worker.Messaging;
-using Conductor.Worker.Recovery;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Conductor.Worker.Messaging;
+using Conductor.Worker.Node;
+using Conductor.Worker.Processes;
+using Conductor.Worker.Recovery;
+using Conductor.Worker.Supervision;
 
 namespace Conductor.Worker.Dispatch;
 

@@ -1,7 +1,8 @@
 using Conductor.Core.Jobs;
 using Conductor.Core.Storage;
-using Conductor.Worker.Execution;
 using Microsoft.Extensions.Options;
+using Conductor.Worker.Node;
+using Conductor.Worker.Supervision;
 
 namespace Conductor.Worker.Dispatch;
 

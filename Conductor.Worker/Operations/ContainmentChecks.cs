@@ -1,5 +1,5 @@
 using Conductor.Core.Operations;
-using Conductor.Worker.Execution;
+using Conductor.Worker.Processes.Cgroups;
 
 namespace Conductor.Worker.Operations;
 

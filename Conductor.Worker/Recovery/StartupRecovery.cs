@@ -1,9 +1,10 @@
 using Conductor.Core.Jobs;
 using Conductor.Core.Recovery;
 using Conductor.Core.Storage;
-using Conductor.Worker.Dispatch;
-using Conductor.Worker.Execution;
 using Microsoft.Extensions.Options;
+using Conductor.Worker.Processes;
+using Conductor.Worker.Processes.Cgroups;
+using Conductor.Worker.Supervision;
 
 namespace Conductor.Worker.Recovery;
 

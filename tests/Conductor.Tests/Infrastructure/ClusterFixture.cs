@@ -69,7 +69,7 @@ public class ClusterFixture : IAsyncLifetime
         if (Database is not null) await Database.DisposeAsync();
         if (DataDir is not null) KillLeftoverJobs();
         // A killed worker leaves its node's memory cgroup slots; hundreds of them slow the kernel.
-        foreach (var node in _nodes) Conductor.Worker.Execution.JobCgroups.RemoveIdleSlotsOf(node);
+        foreach (var node in _nodes) Conductor.Worker.Processes.Cgroups.JobCgroups.RemoveIdleSlotsOf(node);
     }
 
     /// <summary>Job processes outlive a killed worker by design; a test run must not leave any behind.</summary>

@@ -1,5 +1,5 @@
 using Conductor.Tests.Infrastructure;
-using Conductor.Worker.Execution;
+using Conductor.Worker.Supervision;
 
 namespace Conductor.Tests.Integration;
 

@@ -1,8 +1,10 @@
 using Conductor.Tests.Infrastructure;
-using Conductor.Worker;
-using Conductor.Worker.Execution;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Conductor.Worker;
+using Conductor.Worker.Processes;
+using Conductor.Worker.Processes.Cgroups;
+using Conductor.Worker.Supervision;
 
 namespace Conductor.Tests.Integration;
 

@@ -38,15 +38,15 @@ public sealed class RunAsTests(RunAsClusterFixture cluster) : IClassFixture<RunA
     {
         TestsRunAsRoot.Should().BeTrue("the worker drops jobs to their users only when it runs as root");
         await using var source = Npgsql.NpgsqlDataSource.Create(cluster.Database.ConnectionString);
-        var policy = new Conductor.Worker.Execution.RunAsPolicy(Microsoft.Extensions.Options.Options.Create(new Conductor.Worker.WorkerOptions
+        var policy = new Conductor.Worker.Processes.RunAsPolicy(Microsoft.Extensions.Options.Options.Create(new Conductor.Worker.WorkerOptions
             {
                 Users = Conductor.Worker.JobUsers.Shared, RunAs = "conductor-job", AccountUsers = { ["ghost"] = $"nobody-{Guid.NewGuid():N}"[..20] },
             }),
             new Conductor.Core.Storage.AccountUserStore(source),
-            new Conductor.Worker.Dispatch.StoreRetry(new Microsoft.Extensions.Hosting.Internal.ApplicationLifetime(
+            new Conductor.Worker.StoreRetry(new Microsoft.Extensions.Hosting.Internal.ApplicationLifetime(
                 Microsoft.Extensions.Logging.Abstractions.NullLogger<Microsoft.Extensions.Hosting.Internal.ApplicationLifetime>.Instance),
-                Microsoft.Extensions.Logging.Abstractions.NullLogger<Conductor.Worker.Dispatch.StoreRetry>.Instance),
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<Conductor.Worker.Execution.RunAsPolicy>.Instance);
+                Microsoft.Extensions.Logging.Abstractions.NullLogger<Conductor.Worker.StoreRetry>.Instance),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Conductor.Worker.Processes.RunAsPolicy>.Instance);
 
         var first = await policy.ForAsync("alice", default);
         first!.Name.Should().Be("conductor-job", "in Shared mode every account runs as RunAs");

@@ -1,7 +1,7 @@
 using Conductor.Tests.Infrastructure;
-using Conductor.Worker.Execution;
-using Conductor.Worker.Execution.Spawning;
 using Microsoft.Extensions.Logging.Abstractions;
+using Conductor.Worker.Processes;
+using Conductor.Worker.Processes.Spawning;
 
 namespace Conductor.Tests.Integration;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Conductor.Worker.Execution;
-using Conductor.Worker.Execution.Spawning;
+using Conductor.Worker.Processes;
+using Conductor.Worker.Processes.Spawning;
 
 namespace Conductor.Tests.Unit;
 

@@ -1,6 +1,6 @@
 using Conductor.Core.Operations;
-using Conductor.Worker.Execution;
 using Conductor.Worker.Operations;
+using Conductor.Worker.Processes.Cgroups;
 
 namespace Conductor.Tests.Unit;
 

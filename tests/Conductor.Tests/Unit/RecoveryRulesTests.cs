@@ -1,5 +1,5 @@
 using Conductor.Core.Recovery;
-using Conductor.Worker.Execution;
+using Conductor.Worker.Processes;
 
 namespace Conductor.Tests.Unit;
 

@@ -1,7 +1,6 @@
-using Conductor.Worker.Dispatch;
-using Conductor.Worker.Execution;
-using Conductor.Worker.Messaging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Conductor.Worker.Messaging;
+using Conductor.Worker.Supervision;
 
 namespace Conductor.Tests.Unit;
 

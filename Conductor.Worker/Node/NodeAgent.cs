@@ -1,0 +1,105 @@
+using Conductor.Core.Nodes;
+using Conductor.Core.Recovery;
+using Conductor.Core.Storage;
+using Microsoft.Extensions.Options;
+using Conductor.Worker.Messaging;
+using Conductor.Worker.Processes;
+
+namespace Conductor.Worker.Node;
+
+/// <summary>
+/// This worker's node: registers it under a fresh instance id (the fencing token), heartbeats
+/// with the database clock, reaps peers whose heartbeat expired, and notices two things:
+/// a newer worker process with the same name took the node over (<see cref="Fenced"/>), or a
+/// peer declared this node dead while it was stalled (<see cref="MarkedDown"/>).
+/// </summary>
+public sealed class NodeAgent(
+    NodeStore nodes, IProcessProbe probe, WakeUps wakeUps, IOptions<WorkerOptions> options, ILogger<NodeAgent> log)
+{
+    private readonly LeaseWitness _witness = new(TimeProvider.System);
+    private volatile bool _fenced;
+    private volatile bool _markedDown;
+
+    public Guid InstanceId { get; } = Guid.NewGuid();
+    public string Name => options.Value.NodeName;
+    public int[] CoreIds { get; private set; } = [];
+    public int Cpus => CoreIds.Length;
+    public long MemoryMb { get; private set; }
+
+    /// <summary>What a claim needs to know about this node; the instance id is the fencing token.</summary>
+    public NodeClaim Claim => new(Name, InstanceId, options.Value.Partition, CoreIds, MemoryMb);
+
+    /// <summary>True once another instance owns this node: stop claiming and leave.</summary>
+    public bool Fenced => _fenced;
+
+    /// <summary>True when a peer marked this node DOWN and failed its jobs: they must not keep running.</summary>
+    public bool MarkedDown => _markedDown;
+
+    public async Task RegisterAsync(CancellationToken ct)
+    {
+        var o = options.Value;
+        var allowed = MachineInfo.AllowedCores();
+        CoreIds = allowed.Take(Math.Clamp(o.Cpus ?? allowed.Count, 1, allowed.Count)).ToArray();
+        MemoryMb = o.MemoryMb ?? MachineInfo.MemoryMb();
+        // One statement; its first heartbeat is on the database's clock, as every later one.
+        await nodes.RegisterAsync(new Core.Nodes.Node
+        {
+            Name = Name, Partition = o.Partition, Cpus = CoreIds.Length, CoreIds = CoreIds,
+            MemoryMb = MemoryMb, State = NodeState.Up, InstanceId = InstanceId, BootId = probe.BootId,
+        }, ct);
+        _markedDown = false;
+        log.LogInformation("Node {Node} registered: partition {Partition}, cores {CpuIds}, instance {Instance}",
+            Name, o.Partition, string.Join(',', CoreIds), InstanceId);
+    }
+
+    public async Task HeartbeatLoopAsync(CancellationToken ct)
+    {
+        var period = TimeSpan.FromSeconds(options.Value.HeartbeatSeconds);
+        while (!ct.IsCancellationRequested && !_fenced)
+        {
+            try
+            {
+                await Task.Delay(period, ct);
+                await BeatAsync(ct);
+                _witness.Healthy();
+                await ReapAsync(ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (StoreRetry.IsTransient(e))
+            {
+                _witness.Unhealthy();
+                log.LogWarning("Heartbeat of {Node} failed: {Error}", Name, e.Message);
+            }
+        }
+    }
+
+    private async Task BeatAsync(CancellationToken ct)
+    {
+        var state = await nodes.HeartbeatAsync(Name, InstanceId, ct);
+        if (state is null)
+        {
+            _fenced = true;
+            log.LogWarning("Node {Node} was taken over by a newer worker instance; this one stops claiming and exits", Name);
+            wakeUps.Wake();
+        }
+        else if (state == NodeState.Down && !_markedDown)
+        {
+            _markedDown = true;
+            log.LogWarning("Node {Node} was marked DOWN by a peer and its jobs failed as NodeFail; killing what still runs", Name);
+            wakeUps.Wake();
+        }
+    }
+
+    private async Task ReapAsync(CancellationToken ct)
+    {
+        var lease = TimeSpan.FromSeconds(options.Value.LeaseSeconds);
+        if (!_witness.CanJudge(lease)) return;
+        var result = await nodes.ReapDeadNodesAsync(lease, ct);
+        if (result.NodesMarkedDown.Count > 0 || result.JobsFailed > 0)
+            log.LogWarning("Marked nodes {Nodes} DOWN after {Lease} s without heartbeat; {Jobs} running jobs failed as NodeFail",
+                result.NodesMarkedDown, options.Value.LeaseSeconds, result.JobsFailed);
+    }
+}
