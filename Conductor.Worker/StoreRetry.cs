@@ -1,5 +1,4 @@
-using Microsoft.EntityFrameworkCore;
-using Npgsql;
+using Conductor.Core.Storage;
 
 namespace Conductor.Worker;
 
@@ -21,7 +20,7 @@ public sealed class StoreRetry(IHostApplicationLifetime lifetime, ILogger<StoreR
                 // The call itself is not cancelled by shutdown: a write in flight should land.
                 return await action(CancellationToken.None);
             }
-            catch (Exception e) when (IsTransient(e) && !stopping.IsCancellationRequested)
+            catch (Exception e) when (TransientFaults.IsTransient(e) && !stopping.IsCancellationRequested)
             {
                 if (attempt == 1 || attempt % 10 == 0)
                     log.LogWarning("Store unavailable while trying to {What} (attempt {Attempt}): {Error}", what, attempt, e.Message);
@@ -30,15 +29,4 @@ public sealed class StoreRetry(IHostApplicationLifetime lifetime, ILogger<StoreR
             }
         }
     }
-
-    public static bool IsTransient(Exception e) => e switch
-    {
-        // Server shutdown/restart (57P0x) and connection failures (08xxx) pass; a real SQL error does not.
-        PostgresException p => p.IsTransient || p.SqlState.StartsWith("57P", StringComparison.Ordinal) || p.SqlState.StartsWith("08", StringComparison.Ordinal),
-        NpgsqlException n => n.IsTransient || n.InnerException is System.Net.Sockets.SocketException or IOException,
-        TimeoutException or System.Net.Sockets.SocketException => true,
-        DbUpdateException { InnerException: { } inner } => IsTransient(inner),
-        InvalidOperationException { InnerException: { } inner } => IsTransient(inner),
-        _ => false,
-    };
 }

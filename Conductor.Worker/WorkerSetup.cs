@@ -34,6 +34,7 @@ public static class WorkerSetup
         services.AddSingleton<WakeUps>();
         services.AddSingleton<RunningJobs>();
         services.AddSingleton<NodeClaims>();
+        services.AddSingleton<IJobFinisher, FinishWriter>();
         services.AddSingleton<JobSupervisor>();
         services.AddSingleton<StartupRecovery>();
         services.AddSingleton(sp => new RedisListener(

@@ -154,22 +154,22 @@ public sealed partial class JobStore
         // cpu id arrays travel as text ('{0,1}') because unnest cannot take a ragged int[][].
         // Times are clock_timestamp(), not now(): now() is when the claim transaction began, which
         // can predate the end of a parent job whose completion this very claim saw.
-        const string sql = """
-            WITH picked AS (
-                SELECT * FROM unnest(@ids, @cores, @mem) AS p(id, cores, mem)),
-            moved AS (
-                UPDATE jobs j SET state = 'RUNNING', reason = 'None', node = @n, start_time = clock_timestamp(),
-                    attempt = j.attempt + 1, pid = NULL, process_start_ticks = NULL, boot_id = NULL, exit_code = NULL
-                FROM picked p WHERE j.id = p.id AND j.state = 'PENDING'
-                RETURNING j.*, p.cores, p.mem),
-            ev AS (
-                INSERT INTO job_events (job_id, from_state, to_state, reason, at, node)
-                SELECT id, 'PENDING', 'RUNNING', 'Claimed', clock_timestamp(), @n FROM moved),
-            alloc AS (
-                INSERT INTO allocations (job_id, attempt, node, cpus, cpu_ids, memory_mb, created_at)
-                SELECT id, attempt, @n, cardinality(cores::int[]), cores::int[], mem, now() FROM moved)
-            SELECT * FROM moved
-            """;
+        var sql = (JobMoveSql.Between(JobState.Pending, JobState.Running, "SELECT * FROM unnest(@ids, @cores, @mem) AS t(id, cores, mem)",
+            """
+            reason = 'None', node = @n, start_time = clock_timestamp(),
+                attempt = j.attempt + 1, pid = NULL, process_start_ticks = NULL, boot_id = NULL, exit_code = NULL
+            """) with
+        {
+            Returning = "j.*, t.cores, t.mem",
+            EventReason = "'Claimed'", EventNode = "@n", EventTime = "clock_timestamp()",
+            Also = """
+                ,
+                alloc AS (
+                    INSERT INTO allocations (job_id, attempt, node, cpus, cpu_ids, memory_mb, created_at)
+                    SELECT id, attempt, @n, cardinality(cores::int[]), cores::int[], mem, now() FROM moved)
+                """,
+            Result = "SELECT * FROM moved",
+        }).Text;
         var move = Batched(sql,
             P("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint, plan.Select(p => p.JobId).ToArray()),
             P("cores", NpgsqlDbType.Array | NpgsqlDbType.Text, plan.Select(p => "{" + string.Join(',', p.CpuIds) + "}").ToArray()),

@@ -32,39 +32,29 @@ public sealed partial class JobStore
     }
 
     /// <summary>The statement behind <see cref="TransitionManyAsync"/>; it returns the id of each job it moved.</summary>
-    private static NpgsqlBatchCommand TransitionCommand(IReadOnlyList<Transition> transitions)
+    internal static NpgsqlBatchCommand TransitionCommand(IReadOnlyList<Transition> transitions)
     {
-        foreach (var t in transitions) JobTransitions.EnsureAllowed(t.From, t.To);
-        const string sql = $"""
-            WITH t AS (
-                SELECT * FROM unnest(@ids, @froms, @tos, @reasons, @msgs, @exits, @attempts, @nodes, @retries, @cpus, @peaks)
-                    AS t(id, from_state, to_state, reason, msg, exit_code, attempt, node, retry, cpu_seconds, peak_memory_bytes)),
-            moved AS (
-                UPDATE jobs j SET
-                    state = t.to_state, reason = t.reason, error_msg = t.msg,
-                    exit_code = CASE WHEN t.to_state = 'PENDING' AND NOT t.retry THEN NULL ELSE COALESCE(t.exit_code, j.exit_code) END,
-                    cpu_seconds = COALESCE(t.cpu_seconds, j.cpu_seconds),
-                    peak_memory_bytes = COALESCE(t.peak_memory_bytes, j.peak_memory_bytes),
-                    end_time = CASE WHEN t.to_state IN ('COMPLETED', 'FAILED', 'CANCELLED') THEN now() ELSE j.end_time END,
-                    node = CASE WHEN t.to_state = 'PENDING' THEN NULL ELSE j.node END,
-                    pid = CASE WHEN t.to_state = 'PENDING' THEN NULL ELSE j.pid END,
-                    process_start_ticks = CASE WHEN t.to_state = 'PENDING' THEN NULL ELSE j.process_start_ticks END,
-                    start_time = CASE WHEN t.to_state = 'PENDING' THEN NULL ELSE j.start_time END,
-                    attempt = CASE WHEN t.to_state = 'PENDING' AND NOT t.retry THEN j.attempt - 1 ELSE j.attempt END,
-                    eligible_time = CASE WHEN t.retry THEN now() + make_interval(secs => {RetryDelaySql}) ELSE j.eligible_time END
-                FROM t
-                WHERE j.id = t.id AND j.state = t.from_state AND (t.attempt IS NULL OR j.attempt = t.attempt)
-                  AND (NOT t.retry OR j.attempt <= j.max_retries)
-                RETURNING j.id, t.from_state, t.to_state, t.reason, t.node),
-            ev AS (
-                INSERT INTO job_events (job_id, from_state, to_state, reason, at, node)
-                SELECT id, from_state, to_state, reason, now(), node FROM moved),
-            released AS (
-                -- Every legal move out of RUNNING ends the allocation; PENDING jobs hold none.
-                UPDATE allocations SET released_at = now()
-                WHERE released_at IS NULL AND job_id IN (SELECT id FROM moved WHERE from_state = 'RUNNING'))
-            SELECT id FROM moved
-            """;
+        var sql = (JobMoveSql.PerRow(transitions.Select(t => (t.From, t.To)),
+            """
+            SELECT * FROM unnest(@ids, @froms, @tos, @reasons, @msgs, @exits, @attempts, @nodes, @retries, @cpus, @peaks)
+                AS t(id, from_state, to_state, reason, msg, exit_code, attempt, node, retry, cpu_seconds, peak_memory_bytes)
+            """,
+            $"""
+            reason = t.reason, error_msg = t.msg,
+                exit_code = CASE WHEN t.to_state = 'PENDING' AND NOT t.retry THEN NULL ELSE COALESCE(t.exit_code, j.exit_code) END,
+                cpu_seconds = COALESCE(t.cpu_seconds, j.cpu_seconds),
+                peak_memory_bytes = COALESCE(t.peak_memory_bytes, j.peak_memory_bytes),
+                end_time = CASE WHEN t.to_state IN ('COMPLETED', 'FAILED', 'CANCELLED') THEN now() ELSE j.end_time END,
+                node = CASE WHEN t.to_state = 'PENDING' THEN NULL ELSE j.node END,
+                pid = CASE WHEN t.to_state = 'PENDING' THEN NULL ELSE j.pid END,
+                process_start_ticks = CASE WHEN t.to_state = 'PENDING' THEN NULL ELSE j.process_start_ticks END,
+                start_time = CASE WHEN t.to_state = 'PENDING' THEN NULL ELSE j.start_time END,
+                attempt = CASE WHEN t.to_state = 'PENDING' AND NOT t.retry THEN j.attempt - 1 ELSE j.attempt END,
+                eligible_time = CASE WHEN t.retry THEN now() + make_interval(secs => {RetryDelaySql}) ELSE j.eligible_time END
+            """) with
+        {
+            Where = "AND (t.attempt IS NULL OR j.attempt = t.attempt) AND (NOT t.retry OR j.attempt <= j.max_retries)",
+        }).Text;
         return Batched(sql,
             P("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint, transitions.Select(t => t.JobId).ToArray()),
             P("froms", NpgsqlDbType.Array | NpgsqlDbType.Varchar, transitions.Select(t => t.From.ToWire()).ToArray()),
@@ -97,10 +87,7 @@ public sealed partial class JobStore
     {
         for (var round = 0; round < 5; round++)
         {
-            var cancelled = await TransitionAsync(new Transition(jobId, JobState.Pending, JobState.Cancelled, JobReason.CancelledByUser)
-            {
-                ErrorMsg = "Cancelled by user before it started.",
-            }, ct);
+            var cancelled = await TransitionAsync(Transition.Ending(jobId, JobState.Pending, JobOutcomes.CancelledBeforeStart), ct);
             if (cancelled) return JobState.Cancelled;
 
             await using var conn = await db.OpenConnectionAsync(ct);

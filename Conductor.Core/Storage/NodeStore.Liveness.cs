@@ -6,9 +6,6 @@ using static Conductor.Core.Storage.Sql;
 
 namespace Conductor.Core.Storage;
 
-/// <summary>What one pass of the dead-node reaper did.</summary>
-public sealed record ReapResult(IReadOnlyList<string> NodesMarkedDown, int JobsFailed);
-
 public sealed partial class NodeStore
 {
     // One reaper at a time across every API and worker process.
@@ -27,13 +24,14 @@ public sealed partial class NodeStore
     }
 
     /// <summary>
-    /// Marks every UP node whose heartbeat is older than the lease DOWN, then fails the RUNNING
-    /// jobs of every DOWN node as <c>NodeFail</c> and releases their allocations, in one
-    /// transaction guarded by an advisory lock so that concurrent reapers do the work once.
+    /// One pass of the node reaper (<see cref="NodeReaper"/>, the only caller): marks every UP node
+    /// whose heartbeat is older than the lease DOWN, then ends the RUNNING jobs of every DOWN node
+    /// as <c>NodeFail</c> through the finish rule (<see cref="JobStore.FinishManyAsync(IReadOnlyList{Transition}, CancellationToken)"/>:
+    /// a job that asked for retries is retried), in one transaction guarded by an advisory lock so
+    /// that concurrent reapers do the work once.
     /// </summary>
-    public async Task<ReapResult> ReapDeadNodesAsync(TimeSpan lease, CancellationToken ct)
+    internal async Task<ReapResult> ReapDeadNodesAsync(TimeSpan lease, CancellationToken ct)
     {
-        JobTransitions.EnsureAllowed(JobState.Running, JobState.Failed);
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         // A reaper that stalls inside this transaction (a worker stopped or frozen mid-reap) must
@@ -43,17 +41,22 @@ public sealed partial class NodeStore
         await using (var lockCmd = conn.Command(
             $"SET LOCAL idle_in_transaction_session_timeout = {idleMs}; SELECT pg_try_advisory_xact_lock(@k)",
             P("k", NpgsqlDbType.Bigint, ReaperLockKey)))
-            if (!(bool)(await lockCmd.ExecuteScalarAsync(ct))!) return new ReapResult([], 0);
+            if (!(bool)(await lockCmd.ExecuteScalarAsync(ct))!) return new ReapResult([], []);
         var down = await MarkStaleDownAsync(conn, lease, ct);
-        var failed = await FailJobsOfDownNodesAsync(conn, ct);
+        var running = await RunningOnDownNodesAsync(conn, ct);
+        var moved = await JobStore.FinishManyAsync(conn,
+            running.Select(j => Transition.Ending(j.Id, JobState.Running, JobOutcomes.NodeFail(j.Node)) with { Attempt = j.Attempt, Node = j.Node }).ToList(), ct);
         await tx.CommitAsync(ct);
-        return new ReapResult(down, failed);
+        return new ReapResult(down, running.Zip(moved).Where(m => m.Second is not null).Select(m => new ReapedJob(m.First.Id, m.First.Node, m.Second!.Value)).ToList());
     }
 
     private static async Task<List<string>> MarkStaleDownAsync(NpgsqlConnection conn, TimeSpan lease, CancellationToken ct)
     {
-        await using var cmd = conn.Command(
-            "UPDATE nodes SET state = 'Down' WHERE state = 'Up' AND last_heartbeat < now() - @lease RETURNING name",
+        await using var cmd = conn.Command("""
+            UPDATE nodes SET state = 'Down'
+            WHERE state = 'Up' AND last_heartbeat < now() - @lease
+            RETURNING name
+            """,
             P("lease", NpgsqlDbType.Interval, lease));
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var names = new List<string>();
@@ -61,24 +64,15 @@ public sealed partial class NodeStore
         return names;
     }
 
-    private static async Task<int> FailJobsOfDownNodesAsync(NpgsqlConnection conn, CancellationToken ct)
+    private static async Task<List<(long Id, int Attempt, string Node)>> RunningOnDownNodesAsync(NpgsqlConnection conn, CancellationToken ct)
     {
-        const string sql = """
-            WITH moved AS (
-                UPDATE jobs j SET state = 'FAILED', reason = 'NodeFail', end_time = now(),
-                    error_msg = 'Node ' || j.node || ' stopped sending heartbeats while the job ran; it is presumed dead.'
-                FROM nodes n
-                WHERE n.name = j.node AND n.state = 'Down' AND j.state = 'RUNNING'
-                RETURNING j.id, j.node),
-            ev AS (
-                INSERT INTO job_events (job_id, from_state, to_state, reason, at, node)
-                SELECT id, 'RUNNING', 'FAILED', 'NodeFail', now(), node FROM moved),
-            released AS (
-                UPDATE allocations SET released_at = now()
-                WHERE released_at IS NULL AND job_id IN (SELECT id FROM moved))
-            SELECT count(*)::int FROM moved
-            """;
-        await using var cmd = conn.Command(sql);
-        return (int)(await cmd.ExecuteScalarAsync(ct))!;
+        await using var cmd = conn.Command("""
+            SELECT j.id, j.attempt, j.node FROM jobs j JOIN nodes n ON n.name = j.node
+            WHERE j.state = 'RUNNING' AND n.state = 'Down' ORDER BY j.id
+            """);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var jobs = new List<(long, int, string)>();
+        while (await r.ReadAsync(ct)) jobs.Add((r.GetInt64(0), r.GetInt32(1), r.GetString(2)));
+        return jobs;
     }
 }

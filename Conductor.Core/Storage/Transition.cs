@@ -24,4 +24,8 @@ public sealed record Transition(long JobId, JobState From, JobState To, string R
     /// before its retry delay has passed.
     /// </summary>
     public bool Retry { get; init; }
+
+    /// <summary>The move that ends an attempt (or a job that never started) with <paramref name="outcome"/>.</summary>
+    public static Transition Ending(long jobId, JobState from, JobOutcome outcome) =>
+        new(jobId, from, outcome.State, outcome.Reason) { ErrorMsg = outcome.Message };
 }

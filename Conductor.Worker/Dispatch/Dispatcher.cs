@@ -25,7 +25,7 @@ public sealed class Dispatcher(
         _ = WarmUpSpawnerAsync(ct);
         await retry.RunAsync("wait for the database schema", WaitForSchemaAsync);
         await retry.RunAsync("register the node", async c => { await node.RegisterAsync(c); return true; });
-        await recovery.RecoverAsync(node.Name, ct);
+        await RecoverAsync(ct);
         claims.Open(claim => Start(claim, ct), ct);
         _ = node.HeartbeatLoopAsync(ct);
         var backoff = TimeSpan.Zero;
@@ -52,7 +52,7 @@ public sealed class Dispatcher(
                 backoff = TimeSpan.Zero;
                 if (claimedAll) continue; // the batch was full: there may be more that fits
             }
-            catch (Exception e) when (StoreRetry.IsTransient(e) && !ct.IsCancellationRequested)
+            catch (Exception e) when (TransientFaults.IsTransient(e) && !ct.IsCancellationRequested)
             {
                 backoff = TimeSpan.FromMilliseconds(Math.Clamp(backoff.TotalMilliseconds * 2, 200, 5000));
                 log.LogWarning("Dispatch cycle failed, retrying in {Backoff}: {Error}", backoff, e.Message);
@@ -88,6 +88,17 @@ public sealed class Dispatcher(
         _ = running.Track(run, supervisor.RunClaimedAsync(claim, run, ct));
     }
 
+    /// <summary>Settles what an earlier worker process left, and watches again the jobs still alive.</summary>
+    private async Task RecoverAsync(CancellationToken ct)
+    {
+        foreach (var adopted in await recovery.RecoverAsync(node.Name, ct))
+        {
+            var run = running.Add(adopted.Job.Id, adopted.Job.Attempt, adopted.Cores);
+            if (adopted.Cancel) run.RequestCancel();
+            _ = running.Track(run, supervisor.WatchAdoptedAsync(adopted.Job, run, adopted.Pid, adopted.StartTicks, adopted.BootId));
+        }
+    }
+
     /// <summary>
     /// A peer declared this node dead (we stalled past the lease) and failed its jobs as NodeFail.
     /// Those jobs are over as far as everyone else knows, so their processes must not keep the
@@ -99,7 +110,7 @@ public sealed class Dispatcher(
         var tasks = running.KillAll();
         await Task.WhenAny(Task.WhenAll(tasks), Task.Delay(TimeSpan.FromSeconds(options.Value.GraceSeconds + 5), ct));
         await node.RegisterAsync(ct);
-        await recovery.RecoverAsync(node.Name, ct);
+        await RecoverAsync(ct);
         claims.Open(claim => Start(claim, ct), ct);
     }
 

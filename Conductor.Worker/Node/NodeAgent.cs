@@ -1,5 +1,4 @@
 using Conductor.Core.Nodes;
-using Conductor.Core.Recovery;
 using Conductor.Core.Storage;
 using Microsoft.Extensions.Options;
 using Conductor.Worker.Messaging;
@@ -9,14 +8,15 @@ namespace Conductor.Worker.Node;
 
 /// <summary>
 /// This worker's node: registers it under a fresh instance id (the fencing token), heartbeats
-/// with the database clock, reaps peers whose heartbeat expired, and notices two things:
+/// with the database clock, runs the node reaper (<see cref="NodeReaper"/>) with the heartbeat
+/// as its proof that the database answers, and notices two things:
 /// a newer worker process with the same name took the node over (<see cref="Fenced"/>), or a
 /// peer declared this node dead while it was stalled (<see cref="MarkedDown"/>).
 /// </summary>
 public sealed class NodeAgent(
-    NodeStore nodes, IProcessProbe probe, WakeUps wakeUps, IOptions<WorkerOptions> options, ILogger<NodeAgent> log)
+    NodeStore nodes, NodeReaper reaper, IProcessProbe probe, WakeUps wakeUps, IOptions<WorkerOptions> options, ILogger<NodeAgent> log)
 {
-    private readonly LeaseWitness _witness = new(TimeProvider.System);
+    private readonly CancellationTokenSource _fence = new();
     private volatile bool _fenced;
     private volatile bool _markedDown;
 
@@ -52,28 +52,12 @@ public sealed class NodeAgent(
             Name, o.Partition, string.Join(',', CoreIds), InstanceId);
     }
 
+    /// <summary>Heartbeats and reaps until the worker stops or this instance is fenced (a newer one heartbeats for the node).</summary>
     public async Task HeartbeatLoopAsync(CancellationToken ct)
     {
-        var period = TimeSpan.FromSeconds(options.Value.HeartbeatSeconds);
-        while (!ct.IsCancellationRequested && !_fenced)
-        {
-            try
-            {
-                await Task.Delay(period, ct);
-                await BeatAsync(ct);
-                _witness.Healthy();
-                await ReapAsync(ct);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e) when (StoreRetry.IsTransient(e))
-            {
-                _witness.Unhealthy();
-                log.LogWarning("Heartbeat of {Node} failed: {Error}", Name, e.Message);
-            }
-        }
+        using var running = CancellationTokenSource.CreateLinkedTokenSource(ct, _fence.Token);
+        await reaper.RunAsync(TimeSpan.FromSeconds(options.Value.LeaseSeconds), TimeSpan.FromSeconds(options.Value.HeartbeatSeconds),
+            BeatAsync, running.Token);
     }
 
     private async Task BeatAsync(CancellationToken ct)
@@ -82,6 +66,7 @@ public sealed class NodeAgent(
         if (state is null)
         {
             _fenced = true;
+            _fence.Cancel();
             log.LogWarning("Node {Node} was taken over by a newer worker instance; this one stops claiming and exits", Name);
             wakeUps.Wake();
         }
@@ -91,15 +76,5 @@ public sealed class NodeAgent(
             log.LogWarning("Node {Node} was marked DOWN by a peer and its jobs failed as NodeFail; killing what still runs", Name);
             wakeUps.Wake();
         }
-    }
-
-    private async Task ReapAsync(CancellationToken ct)
-    {
-        var lease = TimeSpan.FromSeconds(options.Value.LeaseSeconds);
-        if (!_witness.CanJudge(lease)) return;
-        var result = await nodes.ReapDeadNodesAsync(lease, ct);
-        if (result.NodesMarkedDown.Count > 0 || result.JobsFailed > 0)
-            log.LogWarning("Marked nodes {Nodes} DOWN after {Lease} s without heartbeat; {Jobs} running jobs failed as NodeFail",
-                result.NodesMarkedDown, options.Value.LeaseSeconds, result.JobsFailed);
     }
 }

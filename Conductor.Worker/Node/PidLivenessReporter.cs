@@ -28,7 +28,7 @@ public sealed class PidLivenessReporter(
             {
                 return;
             }
-            catch (Exception e) when (StoreRetry.IsTransient(e))
+            catch (Exception e) when (TransientFaults.IsTransient(e))
             {
                 log.LogDebug("Pid liveness not reported: {Error}", e.Message);
             }

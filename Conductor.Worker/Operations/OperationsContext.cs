@@ -20,6 +20,7 @@ internal sealed class OperationsContext : IAsyncDisposable
         Configuration = config;
         var services = new ServiceCollection();
         services.AddSingleton(TimeProvider.System);
+        services.AddLogging(); // nothing is logged: a command reports on its output
         services.AddConductorStorage(config.GetConnectionString("Postgres"));
         services.AddSingleton<InvariantChecks>();
         services.AddSingleton<SafeRepairs>();

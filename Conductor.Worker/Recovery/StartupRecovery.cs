@@ -4,44 +4,48 @@ using Conductor.Core.Storage;
 using Microsoft.Extensions.Options;
 using Conductor.Worker.Processes;
 using Conductor.Worker.Processes.Cgroups;
-using Conductor.Worker.Supervision;
 
 namespace Conductor.Worker.Recovery;
 
 /// <summary>
 /// The named step that runs when a worker starts, before it claims anything: kill survivors of
 /// jobs failed as NodeFail (fencing), settle every RUNNING job this node holds according to
-/// <see cref="RecoveryRules"/>, then release any allocation still held by a finished job.
+/// <see cref="RecoveryRules"/>, then release any allocation still held by a finished job. Jobs
+/// whose process is alive are handed back as <see cref="Adoption"/>s for the dispatcher to watch.
 /// Idempotent: a second run finds nothing to change (adopted jobs stay RUNNING and are adopted
-/// again by the next process). Settled jobs are written in batches of compare-and-set moves,
-/// so ten thousand orphans cost a handful of statements. Logs counts.
+/// again by the next process). Settled jobs are written in batches of finishes (the rule every
+/// end of an attempt follows: a failure of a job that asked for retries is retried), so ten
+/// thousand orphans cost a handful of statements. Logs counts.
 /// </summary>
 public sealed class StartupRecovery(
-    JobStore store, IProcessProbe probe, JobCgroups cgroups, JobSupervisor supervisor, RunningJobs running, StoreRetry retry,
+    JobStore store, IProcessProbe probe, JobCgroups cgroups, StoreRetry retry,
     IOptions<WorkerOptions> options, ILogger<StartupRecovery> log)
 {
     private const int BatchSize = 1000;
 
-    public async Task RecoverAsync(string node, CancellationToken ct)
+    public async Task<IReadOnlyList<Adoption>> RecoverAsync(string node, CancellationToken ct)
     {
         var survivors = await KillNodeFailSurvivorsAsync(node);
         var jobs = await retry.RunAsync("list running jobs", c => store.RunningOnNodeAsync(node, c));
         var cores = await retry.RunAsync("list allocations", c => store.ActiveCoresByJobAsync(node, c));
         var counts = Enum.GetValues<RecoveryAction>().ToDictionary(a => a, _ => 0);
-        var moves = new List<(Transition, bool)>();
+        var moves = new List<Transition>();
+        var adopted = new List<Adoption>();
         foreach (var job in jobs)
         {
-            var (action, move) = await RecoverOneAsync(job, node, cores.GetValueOrDefault(job.Id, job.Cpus));
+            var (action, move, adoption) = await RecoverOneAsync(job, node, cores.GetValueOrDefault(job.Id, job.Cpus));
             counts[action]++;
-            if (move is not null) moves.Add((move, job.MaxRetries > 0));
+            if (move is not null) moves.Add(move);
+            if (adoption is not null) adopted.Add(adoption);
         }
         foreach (var chunk in moves.Chunk(BatchSize))
-            await SettleAsync(chunk);
+            await retry.RunAsync("settle recovered jobs", c => store.FinishManyAsync(chunk, c));
         var released = await retry.RunAsync("release leaked allocations", c => store.ReleaseLeakedAsync(node, c));
         log.LogInformation(
             "Recovery of {Node}: {Total} running jobs; adopted {Adopted}, cancelled {Cancelled}, finished {Finished}, orphaned {Orphaned}, requeued {Requeued}; {Released} leaked allocations released, {Survivors} survivors of NodeFail jobs killed",
             node, jobs.Count, counts[RecoveryAction.Adopt], counts[RecoveryAction.AdoptAndCancel] + counts[RecoveryAction.CancelNeverStarted],
             counts[RecoveryAction.FinishFromExitStatus], counts[RecoveryAction.FailOrphaned], counts[RecoveryAction.Requeue], released, survivors);
+        return adopted;
     }
 
     /// <summary>
@@ -72,7 +76,7 @@ public sealed class StartupRecovery(
         return killed;
     }
 
-    private async Task<(RecoveryAction, Transition?)> RecoverOneAsync(Job job, string node, int cores)
+    private async Task<(RecoveryAction, Transition?, Adoption?)> RecoverOneAsync(Job job, string node, int cores)
     {
         var files = new JobFiles(options.Value.DataDir, job);
         var identity = job.Pid is { } pid && job.ProcessStartTicks is { } ticks && job.BootId is { } boot
@@ -93,10 +97,8 @@ public sealed class StartupRecovery(
         }
         if (action is RecoveryAction.Adopt or RecoveryAction.AdoptAndCancel)
         {
-            var run = running.Add(job.Id, job.Attempt, cores);
-            if (action == RecoveryAction.AdoptAndCancel) run.RequestCancel();
-            _ = running.Track(run, supervisor.WatchAdoptedAsync(job, run, identity!.Value.Item1, identity.Value.Item2, identity.Value.Item3));
-            return (action, null);
+            var (livePid, liveTicks, liveBoot) = identity!.Value;
+            return (action, null, new Adoption(job, cores, livePid, liveTicks, liveBoot, action == RecoveryAction.AdoptAndCancel));
         }
         // The job's main process is gone: whatever it left in its cgroup is killed before the slot is freed.
         var cgroup = cgroups.Held(files, job.Attempt);
@@ -107,36 +109,23 @@ public sealed class StartupRecovery(
             cgroups.Release(files, cgroup, cgroup.IsEmpty || await cgroup.KillAllAsync(JobEnding.KillPatience));
             usage = cgroups.Usage(cgroup);
         }
-        return (action, Settle(job, action, exit, oom, node) with { CpuSeconds = usage.CpuSeconds, PeakMemoryBytes = usage.PeakMemoryBytes });
+        return (action, Settle(job, action, exit, oom, node) with { CpuSeconds = usage.CpuSeconds, PeakMemoryBytes = usage.PeakMemoryBytes }, null);
     }
 
     /// <summary>The uid a live process runs as (the owner of its /proc entry); null when it is gone.</summary>
     private static int? ProcessOwner(int pid) =>
         Mono.Unix.Native.Syscall.stat($"/proc/{pid}", out var st) == 0 ? (int)st.st_uid : null;
 
-    /// <summary>
-    /// Writes a batch of settled jobs. A failure of a job that asked for retries goes back to
-    /// PENDING with its retry delay (as for a failure the worker watched); the rest in one statement.
-    /// </summary>
-    private async Task SettleAsync((Transition Move, bool Retryable)[] moves)
-    {
-        foreach (var (t, _) in moves.Where(m => m.Retryable && m.Move.To == JobState.Failed))
-            await retry.RunAsync($"finish job {t.JobId}", c => store.FinishAsync(t, c));
-        var rest = moves.Where(m => !(m.Retryable && m.Move.To == JobState.Failed)).Select(m => m.Move).ToList();
-        await retry.RunAsync("settle recovered jobs", c => store.TransitionManyAsync(rest, c));
-    }
-
     private static Transition Settle(Job job, RecoveryAction action, int? exit, bool oom, string node)
     {
-        var (to, reason, msg) = action switch
+        var outcome = action switch
         {
-            _ when oom => (JobState.Failed, JobReason.OutOfMemory, $"The job exceeded its memory of {job.MemoryMb} MB and was killed."),
-            RecoveryAction.FinishFromExitStatus when exit is { } code => ExitOutcome.Of(code),
-            RecoveryAction.FailOrphaned => (JobState.Failed, JobReason.Orphaned,
-                "The worker exited abnormally while the job ran, and the job's process is gone without an exit status."),
-            RecoveryAction.Requeue => (JobState.Pending, JobReason.Requeued, null),
-            _ => (JobState.Cancelled, JobReason.CancelledByUser, "Cancelled by user before it started."),
+            _ when oom => JobOutcomes.OutOfMemory(job.MemoryMb),
+            RecoveryAction.FinishFromExitStatus when exit is { } code => JobOutcomes.Exited(code),
+            RecoveryAction.FailOrphaned => JobOutcomes.Orphaned,
+            RecoveryAction.Requeue => JobOutcomes.Requeued,
+            _ => JobOutcomes.CancelledBeforeStart,
         };
-        return new Transition(job.Id, JobState.Running, to, reason) { ExitCode = exit, ErrorMsg = msg, Attempt = job.Attempt, Node = node };
+        return Transition.Ending(job.Id, JobState.Running, outcome) with { ExitCode = exit, Attempt = job.Attempt, Node = node };
     }
 }

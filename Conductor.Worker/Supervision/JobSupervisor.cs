@@ -1,7 +1,6 @@
 using Conductor.Core.Jobs;
 using Conductor.Core.Storage;
 using Microsoft.Extensions.Options;
-using Conductor.Worker.Dispatch;
 using Conductor.Worker.Processes;
 using Conductor.Worker.Processes.Cgroups;
 
@@ -14,7 +13,7 @@ namespace Conductor.Worker.Supervision;
 /// <see cref="CrashPoints"/> checkpoint and a crash test):
 ///   #1 after-claim:   RUNNING + allocation committed, nothing spawned, no pid file.
 ///                     Recovery: never ran → back to PENDING, attempt unchanged.
-///   #2 after-spawn:   the wrapper runs and writes its pid file, the database has no pid.
+///   #2 after-spawn:   the job runs and the spawner has written its pid file; the database has no pid.
 ///                     Recovery: finds the pid file, verifies pid + start time + boot id.
 ///   #3 after-record:  pid recorded. Recovery: alive → re-adopt; gone → exit_status or Orphaned.
 ///   #4 before-finish: the job ended (exit_status on disk), outcome not written.
@@ -24,7 +23,7 @@ namespace Conductor.Worker.Supervision;
 /// spawned at most once per attempt.
 /// </summary>
 public sealed class JobSupervisor(
-    JobStore store, NodeClaims claims, IProcessLauncher launcher, IProcessProbe probe, JobCgroups cgroups, StoreRetry retry, RunAsPolicy runAs,
+    JobStore store, IJobFinisher finisher, IProcessLauncher launcher, IProcessProbe probe, JobCgroups cgroups, StoreRetry retry, RunAsPolicy runAs,
     IOptions<WorkerOptions> options, ILogger<JobSupervisor> log)
 {
     private WorkerOptions Options => options.Value;
@@ -41,7 +40,7 @@ public sealed class JobSupervisor(
         {
             if (run.StopRequested.IsCancellationRequested)
             {
-                await FinishAsync(job, run, JobState.Cancelled, JobReason.CancelledByUser, null, "Cancelled by user before it started.");
+                await FinishAsync(job, run, JobOutcomes.CancelledBeforeStart, null);
                 return;
             }
             (process, cgroup) = await SpawnAsync(job, run.Attempt, files, claim.CpuIds, stopping);
@@ -49,7 +48,7 @@ public sealed class JobSupervisor(
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or System.ComponentModel.Win32Exception)
         {
             log.LogWarning(e, "Job {JobId} could not be spawned", job.Id);
-            await FinishAsync(job, run, JobState.Failed, JobReason.SpawnError, null, $"The job could not be started: {e.Message}");
+            await FinishAsync(job, run, JobOutcomes.SpawnError(e.Message), null);
             return;
         }
         CrashPoints.Hit(CrashPoints.AfterSpawn);
@@ -138,8 +137,7 @@ public sealed class JobSupervisor(
             usage = cgroups.Usage(cgroup);
             cgroups.Release(files, cgroup, empty);
         }
-        var (state, reason, msg) = Outcome(cause, code, job);
-        await FinishAsync(job, run, state, reason, code, msg, unrecorded, usage);
+        await FinishAsync(job, run, Outcome(cause, code, job), code, unrecorded, usage);
         CrashPoints.Hit(CrashPoints.AfterFinish);
     }
 
@@ -168,14 +166,14 @@ public sealed class JobSupervisor(
         return run.IsShutdownKill ? StopCause.Shutdown : StopCause.Cancel;
     }
 
-    private static (JobState, string, string?) Outcome(StopCause cause, int? code, Job job) => cause switch
+    private static JobOutcome Outcome(StopCause cause, int? code, Job job) => cause switch
     {
-        StopCause.Cancel => (JobState.Cancelled, JobReason.CancelledByUser, "Cancelled by user."),
-        StopCause.Shutdown => (JobState.Failed, JobReason.WorkerShutdown, "The worker shut down and was configured to kill its jobs."),
-        StopCause.OutOfMemory => (JobState.Failed, JobReason.OutOfMemory, $"The job exceeded its memory of {job.MemoryMb} MB and was killed."),
-        StopCause.TimeLimit => (JobState.Failed, JobReason.TimeLimit, $"Time limit of {SlurmTime.FormatElapsed(TimeSpan.FromSeconds(job.TimeLimitSeconds ?? 0))} reached; the job was stopped."),
-        _ when code is { } exit => ExitOutcome.Of(exit),
-        _ => (JobState.Failed, JobReason.NonZeroExitCode, "The job's process ended without an exit status (killed from outside?)."),
+        StopCause.Cancel => JobOutcomes.Cancelled,
+        StopCause.Shutdown => JobOutcomes.WorkerShutdown,
+        StopCause.OutOfMemory => JobOutcomes.OutOfMemory(job.MemoryMb),
+        StopCause.TimeLimit => JobOutcomes.TimeLimit(job.TimeLimitSeconds),
+        _ when code is { } exit => JobOutcomes.Exited(exit),
+        _ => JobOutcomes.NoExitStatus,
     };
 
     /// <summary>
@@ -183,18 +181,18 @@ public sealed class JobSupervisor(
     /// claims for the freed cores in the same transaction; a failing store is retried until it
     /// answers, never dropped.
     /// </summary>
-    private async Task FinishAsync(Job job, RunningJob run, JobState to, string reason, int? code, string? msg, SpawnRecord? unrecorded = null,
+    private async Task FinishAsync(Job job, RunningJob run, JobOutcome outcome, int? code, SpawnRecord? unrecorded = null,
         (double? CpuSeconds, long? PeakMemoryBytes) usage = default)
     {
         // The finish turns a failure into a retry (back to PENDING) when the job asked for one.
-        var finish = new Transition(job.Id, JobState.Running, to, reason) {
-            ExitCode = code, ErrorMsg = msg, Attempt = run.Attempt, Node = Options.NodeName, CpuSeconds = usage.CpuSeconds, PeakMemoryBytes = usage.PeakMemoryBytes,
+        var finish = Transition.Ending(job.Id, JobState.Running, outcome) with {
+            ExitCode = code, Attempt = run.Attempt, Node = Options.NodeName, CpuSeconds = usage.CpuSeconds, PeakMemoryBytes = usage.PeakMemoryBytes,
         };
-        var moved = await retry.RunAsync($"finish job {job.Id}", ct => claims.FinishAsync(finish, unrecorded, run, ct));
+        var moved = await retry.RunAsync($"finish job {job.Id}", ct => finisher.FinishAsync(finish, unrecorded, run, ct));
         if (moved is { } state)
-            log.LogInformation("Job {JobId} {From} -> {To} ({Reason}) on {Node}, exit code {ExitCode}", job.Id, "RUNNING", state.ToWire(), reason, Options.NodeName, code);
+            log.LogInformation("Job {JobId} {From} -> {To} ({Reason}) on {Node}, exit code {ExitCode}", job.Id, "RUNNING", state.ToWire(), outcome.Reason, Options.NodeName, code);
         else
-            log.LogInformation("Job {JobId} was already moved by someone else; outcome {To} not written", job.Id, to.ToWire());
+            log.LogInformation("Job {JobId} was already moved by someone else; outcome {To} not written", job.Id, outcome.State.ToWire());
     }
 
     private async Task<int?> WaitGoneAsync(int pid, long startTicks, string bootId)

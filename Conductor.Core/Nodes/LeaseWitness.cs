@@ -1,4 +1,4 @@
-namespace Conductor.Core.Recovery;
+namespace Conductor.Core.Nodes;
 
 /// <summary>
 /// A reaper may declare a node dead only after it has itself seen the database healthy for a
