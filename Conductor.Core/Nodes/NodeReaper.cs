@@ -10,8 +10,11 @@ namespace Conductor.Core.Nodes;
 /// (<see cref="RunAsync"/>), and <c>health-check --repair</c> runs one pass (<see cref="ReapAsync"/>):
 /// a node silent for longer than the lease is declared DOWN and the RUNNING jobs of DOWN nodes end
 /// as NodeFail, retried when they asked for retries. Whoever runs it, a pass is taken under one
-/// advisory lock (concurrent reapers do the work once); the loop judges only once this process
-/// has seen the database answer for a whole lease (<see cref="LeaseWitness"/>).
+/// advisory lock (concurrent reapers do the work once) and judges only on a witness that the
+/// silence means something: the loop's own (<see cref="LeaseWitness"/>: this process saw the
+/// database answer for a whole lease) and the database's (it has been up for a whole lease), the
+/// only one a one-shot repair has. Without them, right after a PostgreSQL outage longer than the
+/// lease every node looks dead and every running job would be failed.
 /// </summary>
 public sealed class NodeReaper(NodeStore nodes, TimeProvider clock, ILogger<NodeReaper> log)
 {
@@ -44,7 +47,7 @@ public sealed class NodeReaper(NodeStore nodes, TimeProvider clock, ILogger<Node
         }
     }
 
-    /// <summary>One pass; does nothing while another reaper holds the lock.</summary>
+    /// <summary>One pass; does nothing while another reaper holds the lock, and marks nobody DOWN while PostgreSQL has been up for less than a lease.</summary>
     public async Task<ReapResult> ReapAsync(TimeSpan lease, CancellationToken ct)
     {
         var result = await nodes.ReapDeadNodesAsync(lease, ct);

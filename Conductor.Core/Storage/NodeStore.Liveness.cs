@@ -28,7 +28,8 @@ public sealed partial class NodeStore
     /// whose heartbeat is older than the lease DOWN, then ends the RUNNING jobs of every DOWN node
     /// as <c>NodeFail</c> through the finish rule (<see cref="JobStore.FinishManyAsync(IReadOnlyList{Transition}, CancellationToken)"/>:
     /// a job that asked for retries is retried), in one transaction guarded by an advisory lock so
-    /// that concurrent reapers do the work once.
+    /// that concurrent reapers do the work once. No node is judged while PostgreSQL itself has
+    /// been up for less than a lease: nobody could heartbeat before it started.
     /// </summary>
     internal async Task<ReapResult> ReapDeadNodesAsync(TimeSpan lease, CancellationToken ct)
     {
@@ -54,7 +55,7 @@ public sealed partial class NodeStore
     {
         await using var cmd = conn.Command("""
             UPDATE nodes SET state = 'Down'
-            WHERE state = 'Up' AND last_heartbeat < now() - @lease
+            WHERE state = 'Up' AND last_heartbeat < now() - @lease AND pg_postmaster_start_time() < now() - @lease
             RETURNING name
             """,
             P("lease", NpgsqlDbType.Interval, lease));

@@ -97,11 +97,29 @@ public sealed class HealthCheckCommandTests(ListeningApiFixture ops) : IClassFix
         repaired.ExitCode.Should().Be(0, repaired.ToString());
         RepairCount(repaired, "fail_jobs_of_down_nodes").Should().Be(1);
         (await Db.ScalarAsync<string>($"SELECT state || ' ' || reason FROM jobs WHERE id = {stranded}"))
-            .Should().Be("FAILED NodeFail", "a dead node's RUNNING jobs end as NodeFail (DESIGN.md)");
+            .Should().Be("FAILED NodeFail", "a dead node's RUNNING jobs end as NodeFail (FAULT_TOLERANCE.md)");
         (await Db.ScalarAsync<long>($"SELECT count(*) FROM job_events WHERE job_id = {stranded} AND to_state = 'FAILED' AND reason = 'NodeFail'"))
             .Should().Be(1, "the repair goes through the normal transition, event row included");
         (await Db.ScalarAsync<long>($"SELECT count(*) FROM allocations WHERE job_id = {stranded} AND released_at IS NULL"))
             .Should().Be(0, "the transition releases the allocation");
+    }
+
+    [Fact]
+    public async Task RunningJobOnDownNode_ThatAskedForRetries_IsRetried_AsRecoveryAndTheWorkerWould()
+    {
+        await Seed.NodeAsync(Db, "n2", state: "Down", heartbeatAge: "10 minutes");
+        var retried = await Seed.RunningJobAsync(Db, "n2", 0);
+        await Db.ExecuteAsync($"UPDATE jobs SET max_retries = 1, retry_delay_seconds = 0 WHERE id = {retried}");
+
+        var repaired = await ops.RunAsync("health-check", "--json", "--repair");
+
+        RepairCount(repaired, "fail_jobs_of_down_nodes").Should().Be(1, repaired.ToString());
+        (await Db.ScalarAsync<string>($"SELECT state || ' ' || reason || ' ' || attempt FROM jobs WHERE id = {retried}"))
+            .Should().Be("PENDING NodeFail 1", "a failure of a job that asked for retries is retried, whoever writes it; the attempt is kept");
+        (await Db.ScalarAsync<long>($"SELECT count(*) FROM job_events WHERE job_id = {retried} AND to_state = 'PENDING' AND reason = 'NodeFail'"))
+            .Should().Be(1);
+        (await Db.ScalarAsync<long>($"SELECT count(*) FROM allocations WHERE job_id = {retried} AND released_at IS NULL"))
+            .Should().Be(0, "the lost attempt's cores are free again");
     }
 
     [Fact]
@@ -111,6 +129,9 @@ public sealed class HealthCheckCommandTests(ListeningApiFixture ops) : IClassFix
         var job = await Seed.RunningJobAsync(Db, "n3", 2);
 
         var before = await ops.RunAsync("health-check");
+        // No repair judges a node while PostgreSQL has been up for less than the lease (a test run's server may be new).
+        await Eventually.Until(() => Db.ScalarAsync<bool>("SELECT pg_postmaster_start_time() < now() - interval '30 seconds'"), up => up,
+            TimeSpan.FromSeconds(40), "PostgreSQL has been up for a whole lease");
         var repaired = await ops.RunAsync("health-check", "--repair");
 
         before.ExitCode.Should().Be(1, $"a silent node is a WARNING, nothing is broken yet\n{before}");
