@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Check Conductor: the API, PostgreSQL, Redis, node heartbeats and the invariants of
-# DESIGN.md. One line per check; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (worst wins).
+# FAULT_TOLERANCE.md. One line per check; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (worst wins).
 #
 # Usage: scripts/health_check.sh [--json] [--repair] [--api-url URL] [--lease 30s] [--pending-threshold 10m]
 #

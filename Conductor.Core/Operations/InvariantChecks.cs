@@ -4,8 +4,8 @@ using static Conductor.Core.Operations.FindingQuery;
 namespace Conductor.Core.Operations;
 
 /// <summary>
-/// The invariants of DESIGN.md ("Resources") and the liveness rules of "Process execution and
-/// recovery", each as one SQL statement so that it reads one consistent snapshot: a claim
+/// The resource invariants and liveness rules of FAULT_TOLERANCE.md (docs/architecture.md says
+/// where each is kept), each as one SQL statement so that it reads one consistent snapshot: a claim
 /// writes the RUNNING job and its allocation in one statement and a transition releases it in
 /// the same statement, so on a healthy cluster no interleaving can make these fire.
 /// </summary>

@@ -1,9 +1,9 @@
 namespace Conductor.Core.Recovery;
 
 /// <summary>What a restarting worker found for one of its RUNNING jobs.</summary>
-/// <param name="HasPid">a pid is known, from the database or the wrapper's pid file</param>
+/// <param name="HasPid">a pid is known, from the database or the pid file the spawner wrote</param>
 /// <param name="Alive">that pid is alive with the recorded start time and boot id</param>
-/// <param name="ExitStatus">the status the wrapper wrote, if any</param>
+/// <param name="ExitStatus">the exit status the spawner (the job's parent) wrote, if any</param>
 /// <param name="CancelRequested">a user asked to cancel it</param>
 public sealed record RecoveryObservation(bool HasPid, bool Alive, int? ExitStatus, bool CancelRequested);
 
@@ -28,7 +28,7 @@ public enum RecoveryAction
     CancelNeverStarted,
 }
 
-/// <summary>The recovery decision table of DESIGN.md, "Process execution and recovery".</summary>
+/// <summary>The recovery decision table (FAULT_TOLERANCE.md; docs/architecture.md, "Recover").</summary>
 public static class RecoveryRules
 {
     public static RecoveryAction Decide(RecoveryObservation o) => o switch

@@ -6,7 +6,7 @@ namespace Conductor.Worker.Operations;
 /// <summary>
 /// <c>health-check [--json] [--repair] [--api-url URL] [--lease 30s] [--pending-threshold 10m]</c>:
 /// the services, whether jobs of different accounts are kept apart (a worker that is not root
-/// cannot: WARNING), then the invariants of DESIGN.md. With <c>--repair</c> the safe repairs run
+/// cannot: WARNING), then the invariants of FAULT_TOLERANCE.md. With <c>--repair</c> the safe repairs run
 /// first and the checks report the state after them. Exit code = the worst status, in the
 /// monitoring-plugin convention (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
 /// </summary>

@@ -9,7 +9,7 @@ namespace Conductor.Worker.Operations;
 
 /// <summary>
 /// Reachability of the parts an operator runs: PostgreSQL (the source of truth: down is
-/// CRITICAL), Redis (down only adds latency, DESIGN.md: WARNING) and the API's own /health.
+/// CRITICAL), Redis (down only adds latency, FAULT_TOLERANCE.md: WARNING) and the API's own /health.
 /// </summary>
 internal static class ServiceChecks
 {

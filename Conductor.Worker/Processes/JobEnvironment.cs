@@ -19,7 +19,7 @@ public static class JobEnvironment
     {
         var env = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var key in Environment.GetEnvironmentVariables().Keys.Cast<string>())
-            env[key] = null; // CliWrap: null removes an inherited variable
+            env[key] = null; // null: not passed on (the launcher hands the spawner only the variables set)
         foreach (var key in Inherited)
             if (Environment.GetEnvironmentVariable(key) is { } value) env[key] = value;
         env["PATH"] ??= "/usr/local/bin:/usr/bin:/bin";

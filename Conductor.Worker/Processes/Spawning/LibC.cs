@@ -43,7 +43,6 @@ internal static class LibC
     [DllImport(Lib, SetLastError = true)] private static extern int sigemptyset(nint set);
     [DllImport(Lib, SetLastError = true)] private static extern int sigfillset(nint set);
     [DllImport(Lib, SetLastError = true)] private static extern int sched_setaffinity(int pid, nint size, byte[] mask);
-    [DllImport(Lib, SetLastError = true)] private static extern int sched_getaffinity(int pid, nint size, byte[] mask);
     [DllImport(Lib, SetLastError = true)] private static extern int waitid(int idtype, int id, byte[] info, int options);
     [DllImport(Lib, SetLastError = true)] private static extern int waitpid(int pid, out int status, int options);
     [DllImport(Lib, SetLastError = true)] private static extern int posix_spawn_file_actions_adddup2(nint actions, int fd, int newfd);
@@ -120,14 +119,6 @@ internal static class LibC
             mask[cpu / 8] |= (byte)(1 << (cpu % 8));
         }
         if (sched_setaffinity(0, CpuSetSize, mask) != 0) throw Error($"sched_setaffinity {string.Join(',', cpus)}");
-    }
-
-    /// <summary>The CPUs the calling thread may run on.</summary>
-    public static int[] ThreadAffinity()
-    {
-        var mask = new byte[CpuSetSize];
-        if (sched_getaffinity(0, CpuSetSize, mask) != 0) throw Error("sched_getaffinity");
-        return Enumerable.Range(0, CpuSetSize * 8).Where(cpu => (mask[cpu / 8] & (1 << (cpu % 8))) != 0).ToArray();
     }
 
     [StructLayout(LayoutKind.Sequential)]

@@ -2,7 +2,7 @@ using Npgsql;
 
 namespace Conductor.Tests.Infrastructure;
 
-/// <summary>The resource invariants of DESIGN.md, checked straight against the database in one snapshot.</summary>
+/// <summary>The resource invariants of FAULT_TOLERANCE.md, checked straight against the database in one snapshot.</summary>
 public static class Invariants
 {
     private const string Violations = """
