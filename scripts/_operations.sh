@@ -14,9 +14,9 @@ readonly CONDUCTOR_WORKER_DLL=$CONDUCTOR_ROOT/Conductor.Worker/bin/Release/net10
 
 _conductor_worker_is_stale() {
     [[ -f $CONDUCTOR_WORKER_DLL ]] || return 0
-    [[ -n $(find "$CONDUCTOR_ROOT/Conductor.Worker" "$CONDUCTOR_ROOT/Conductor.Core" "$CONDUCTOR_ROOT/Conductor.Hosting" \
+    [[ -n $(find "$CONDUCTOR_ROOT/Conductor.Worker" "$CONDUCTOR_ROOT/Conductor.Core" "$CONDUCTOR_ROOT/build" \
         -path '*/bin' -prune -o -path '*/obj' -prune -o \
-        \( -name '*.cs' -o -name '*.csproj' -o -name 'appsettings.json' \) -newer "$CONDUCTOR_WORKER_DLL" -print -quit) ]]
+        \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name 'appsettings.json' \) -newer "$CONDUCTOR_WORKER_DLL" -print -quit) ]]
 }
 
 conductor_run_operation() {
