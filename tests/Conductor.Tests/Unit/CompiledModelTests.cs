@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore.Metadata;
 namespace Conductor.Tests.Unit;
 
 /// <summary>
-/// The checked-in compiled model (Storage/CompiledModel, used at run time to skip model building)
+/// The checked-in compiled model (Storage/Generated/CompiledModel, used at run time to skip model building)
 /// must describe the same schema as OnModelCreating; otherwise it is stale and must be regenerated.
 /// </summary>
 public sealed class CompiledModelTests
@@ -22,7 +22,7 @@ public sealed class CompiledModelTests
         IModel compiled = ConductorDbContextModel.Instance;
 
         Describe(compiled.GetRelationalModel()).Should().Equal(Describe(built.GetRelationalModel()),
-            "the compiled model is stale: run 'dotnet ef dbcontext optimize -o Storage/CompiledModel -n Conductor.Core.Storage.CompiledModel' in Conductor.Core");
+            "the compiled model is stale: run 'dotnet ef dbcontext optimize -o Storage/Generated/CompiledModel -n Conductor.Core.Storage.CompiledModel' in Conductor.Core");
     }
 
     /// <summary>Tables, columns, keys and indexes, one line each (what the compiled model must agree on).</summary>
