@@ -9,7 +9,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace Conductor.Core.Storage.Migrations
+namespace Conductor.Core.Storage.Generated.Migrations
 {
     [DbContext(typeof(ConductorDbContext))]
     [Migration("20261122133927_Initial")]
@@ -24,6 +24,84 @@ namespace Conductor.Core.Storage.Migrations
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
+
+            modelBuilder.Entity("Conductor.Core.Accounts.AccountUser", b =>
+                {
+                    b.Property<string>("Account")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("account");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("Uid")
+                        .HasColumnType("integer")
+                        .HasColumnName("uid");
+
+                    b.Property<string>("UserName")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("user_name");
+
+                    b.HasKey("Account")
+                        .HasName("pk_account_users");
+
+                    b.HasIndex("Uid")
+                        .IsUnique()
+                        .HasDatabaseName("ix_account_users_uid");
+
+                    b.HasIndex("UserName")
+                        .IsUnique()
+                        .HasDatabaseName("ix_account_users_user_name");
+
+                    b.ToTable("account_users", (string)null);
+                });
+
+            modelBuilder.Entity("Conductor.Core.Accounts.ApiToken", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Account")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("account");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("hash");
+
+                    b.Property<bool>("IsAdmin")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_admin");
+
+                    b.Property<DateTime?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("revoked_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_api_tokens");
+
+                    b.HasIndex("Hash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_api_tokens_hash");
+
+                    b.ToTable("api_tokens", (string)null);
+                });
 
             modelBuilder.Entity("Conductor.Core.Jobs.Allocation", b =>
                 {
@@ -80,6 +158,9 @@ namespace Conductor.Core.Storage.Migrations
                         .HasDatabaseName("ix_allocations_active_node")
                         .HasFilter("released_at IS NULL");
 
+                    b.HasIndex("JobId", "Id")
+                        .HasDatabaseName("ix_allocations_job");
+
                     b.ToTable("allocations", (string)null);
                 });
 
@@ -98,9 +179,25 @@ namespace Conductor.Core.Storage.Migrations
                         .HasColumnType("character varying(128)")
                         .HasColumnName("account");
 
+                    b.Property<long?>("ArrayJobId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("array_job_id");
+
+                    b.Property<int?>("ArrayMaxRunning")
+                        .HasColumnType("integer")
+                        .HasColumnName("array_max_running");
+
+                    b.Property<int?>("ArrayTaskId")
+                        .HasColumnType("integer")
+                        .HasColumnName("array_task_id");
+
                     b.Property<int>("Attempt")
                         .HasColumnType("integer")
                         .HasColumnName("attempt");
+
+                    b.Property<DateTime?>("BeginTime")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("begin_time");
 
                     b.Property<string>("BootId")
                         .HasColumnType("text")
@@ -110,6 +207,10 @@ namespace Conductor.Core.Storage.Migrations
                         .HasColumnType("boolean")
                         .HasColumnName("cancel_requested");
 
+                    b.Property<double?>("CpuSeconds")
+                        .HasColumnType("double precision")
+                        .HasColumnName("cpu_seconds");
+
                     b.Property<int>("Cpus")
                         .HasColumnType("integer")
                         .HasColumnName("cpus");
@@ -117,6 +218,11 @@ namespace Conductor.Core.Storage.Migrations
                     b.Property<int>("CpusPerTask")
                         .HasColumnType("integer")
                         .HasColumnName("cpus_per_task");
+
+                    b.Property<string>("Dependency")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("dependency");
 
                     b.Property<DateTime>("EligibleTime")
                         .HasColumnType("timestamp with time zone")
@@ -148,6 +254,10 @@ namespace Conductor.Core.Storage.Migrations
                         .HasColumnType("character varying(200)")
                         .HasColumnName("idempotency_key");
 
+                    b.Property<int>("MaxRetries")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_retries");
+
                     b.Property<long>("MemoryMb")
                         .HasColumnType("bigint")
                         .HasColumnName("memory_mb");
@@ -171,9 +281,21 @@ namespace Conductor.Core.Storage.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("partition");
 
+                    b.Property<long?>("PeakMemoryBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("peak_memory_bytes");
+
                     b.Property<int?>("Pid")
                         .HasColumnType("integer")
                         .HasColumnName("pid");
+
+                    b.Property<bool?>("PidAlive")
+                        .HasColumnType("boolean")
+                        .HasColumnName("pid_alive");
+
+                    b.Property<DateTime?>("PidCheckedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("pid_checked_at");
 
                     b.Property<int>("Priority")
                         .HasColumnType("integer")
@@ -188,6 +310,30 @@ namespace Conductor.Core.Storage.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")
                         .HasColumnName("reason");
+
+                    b.Property<string>("RetryBackoff")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasDefaultValue("fixed")
+                        .HasColumnName("retry_backoff");
+
+                    b.Property<int>("RetryDelaySeconds")
+                        .HasColumnType("integer")
+                        .HasColumnName("retry_delay_seconds");
+
+                    b.Property<int?>("RunUid")
+                        .HasColumnType("integer")
+                        .HasColumnName("run_uid");
+
+                    b.Property<DateTime?>("ScheduleFireTime")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("schedule_fire_time");
+
+                    b.Property<long?>("ScheduleId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("schedule_id");
 
                     b.Property<string>("Script")
                         .IsRequired()
@@ -243,9 +389,18 @@ namespace Conductor.Core.Storage.Migrations
                     b.HasIndex("Account", "Id")
                         .HasDatabaseName("ix_jobs_account_id");
 
+                    b.HasIndex("ArrayJobId", "State")
+                        .HasDatabaseName("ix_jobs_array")
+                        .HasFilter("array_job_id IS NOT NULL");
+
                     b.HasIndex("Node", "State")
                         .HasDatabaseName("ix_jobs_running_node")
                         .HasFilter("state = 'RUNNING'");
+
+                    b.HasIndex("ScheduleId", "ScheduleFireTime")
+                        .IsUnique()
+                        .HasDatabaseName("ux_jobs_schedule_fire")
+                        .HasFilter("schedule_id IS NOT NULL");
 
                     b.HasIndex("State", "Id")
                         .HasDatabaseName("ix_jobs_state_id");
@@ -256,6 +411,30 @@ namespace Conductor.Core.Storage.Migrations
                         .HasFilter("state = 'PENDING'");
 
                     b.ToTable("jobs", (string)null);
+                });
+
+            modelBuilder.Entity("Conductor.Core.Jobs.JobDependency", b =>
+                {
+                    b.Property<long>("JobId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("job_id");
+
+                    b.Property<long>("DependsOn")
+                        .HasColumnType("bigint")
+                        .HasColumnName("depends_on");
+
+                    b.Property<string>("Kind")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("kind");
+
+                    b.HasKey("JobId", "DependsOn", "Kind")
+                        .HasName("pk_job_dependencies");
+
+                    b.HasIndex("DependsOn")
+                        .HasDatabaseName("ix_job_dependencies_depends_on");
+
+                    b.ToTable("job_dependencies", (string)null);
                 });
 
             modelBuilder.Entity("Conductor.Core.Jobs.JobEvent", b =>
@@ -357,6 +536,80 @@ namespace Conductor.Core.Storage.Migrations
                         .HasName("pk_nodes");
 
                     b.ToTable("nodes", (string)null);
+                });
+
+            modelBuilder.Entity("Conductor.Core.Schedules.Schedule", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Cron")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("cron");
+
+                    b.Property<string>("JobTemplate")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("job_template");
+
+                    b.Property<DateTime?>("LastFireTime")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_fire_time");
+
+                    b.Property<string>("Misfire")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("misfire");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTime?>("NextFireTime")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_fire_time");
+
+                    b.Property<string>("Overlap")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("overlap");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer")
+                        .HasColumnName("status");
+
+                    b.Property<string>("TimeZone")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("time_zone");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_scheduled_jobs");
+
+                    b.HasIndex("NextFireTime")
+                        .HasDatabaseName("ix_scheduled_jobs_due")
+                        .HasFilter("status = 1");
+
+                    b.ToTable("scheduled_jobs", (string)null);
                 });
 #pragma warning restore 612, 618
         }

@@ -8,7 +8,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace Conductor.Core.Storage.Migrations
+namespace Conductor.Core.Storage.Generated.Migrations
 {
     [DbContext(typeof(ConductorDbContext))]
     partial class ConductorDbContextModelSnapshot : ModelSnapshot
