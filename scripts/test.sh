@@ -50,34 +50,7 @@ readonly PG_TEST_OPTIONS="-c fsync=off -c synchronous_commit=off -c full_page_wr
 readonly REDIS_DIR=$TEST_DIR/redis
 readonly REDIS_PORT=${CONDUCTOR_TEST_REDIS_PORT:-26380}
 
-started_pg=0
-started_redis=0
-cleaned_up=0
-
-# Stop the servers this script started. Runs once (explicitly, or from the EXIT trap).
-# shellcheck disable=SC2317 # invoked from traps
-cleanup() {
-    (( cleaned_up )) && return 0
-    cleaned_up=1
-    set +e
-    if (( started_redis )); then
-        conductor_stop_redis "$REDIS_DIR" "$REDIS_PORT"
-    fi
-    if (( started_pg )); then
-        conductor_stop_postgres "$PG_DIR"
-    fi
-    return 0
-}
-
-# shellcheck disable=SC2317 # invoked from traps
-on_signal() {
-    conductor_log "interrupted; shutting down"
-    exit "$1"
-}
-
-trap cleanup EXIT
-trap 'on_signal 130' INT
-trap 'on_signal 143' TERM
+conductor_trap_exit ""  # nothing of its own to stop: only the servers
 
 # Sum the per-project test counts in dotnet test output and print
 # "N passed, N failed, N skipped"; fail if no summary is found. Understands the
@@ -119,7 +92,7 @@ if [[ -z ${ConnectionStrings__Postgres:-} ]]; then
     # CREATEDB for the service role: the tests create (and drop) one database per test class.
     export CONDUCTOR_PG_CREATEDB=1
     conductor_start_postgres "$PG_DIR" "$PG_PORT" "$PG_TEST_OPTIONS"
-    started_pg=$CONDUCTOR_PG_STARTED
+    conductor_stop_postgres_at_exit "$PG_DIR"
     ConnectionStrings__Postgres=$(conductor_postgres_connection_string "$PG_DIR" "$PG_PORT")
     export ConnectionStrings__Postgres
     # The PostgreSQL-restart test stops and starts this server with scripts/lib.sh.
@@ -132,7 +105,7 @@ fi
 if [[ -z ${ConnectionStrings__Redis:-} ]]; then
     conductor_ensure_redis
     conductor_start_redis "$REDIS_DIR" "$REDIS_PORT"
-    started_redis=$CONDUCTOR_REDIS_STARTED
+    conductor_stop_redis_at_exit "$REDIS_DIR" "$REDIS_PORT"
     ConnectionStrings__Redis=$(conductor_redis_connection_string "$REDIS_DIR" "$REDIS_PORT")
     export ConnectionStrings__Redis
     export CONDUCTOR_REDIS_SERVER_DIR=$REDIS_DIR
@@ -157,7 +130,7 @@ dotnet test Conductor.sln -c Release --logger "console;verbosity=normal" "$@" 2>
     || rc=${PIPESTATUS[0]}
 
 # Stop the servers now so that the summary below is the last line of the run.
-cleanup
+conductor_cleanup
 
 if summary=$(summarize "$log_file"); then
     printf 'Tests: %s\n' "$summary"
