@@ -2,7 +2,8 @@
 # Run the Conductor test suite (dotnet test Conductor.sln -c Release) against
 # private PostgreSQL and Redis servers on test-only ports.
 #
-# Usage: scripts/test.sh [extra dotnet test arguments, e.g. --filter Category=Unit]
+# Usage: scripts/test.sh [extra dotnet test arguments, e.g. --filter Category=Unit: the tests
+#        under tests/Conductor.Tests/Unit, which need no server (UnitCategoryTests keeps it so)]
 #
 # Ports (environment, optional): CONDUCTOR_TEST_PG_PORT (default 25433) and
 # CONDUCTOR_TEST_REDIS_PORT (default 26380), e.g. to run next to another test.sh.

@@ -4,6 +4,7 @@ using Conductor.Worker.Execution.Spawning;
 
 namespace Conductor.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public sealed class BootTimeTicksTests
 {
     [Fact]

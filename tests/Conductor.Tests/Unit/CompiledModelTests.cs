@@ -10,6 +10,7 @@ namespace Conductor.Tests.Unit;
 /// The checked-in compiled model (Storage/Generated/CompiledModel, used at run time to skip model building)
 /// must describe the same schema as OnModelCreating; otherwise it is stale and must be regenerated.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class CompiledModelTests
 {
     [Fact]

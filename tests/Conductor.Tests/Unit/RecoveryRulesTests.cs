@@ -3,6 +3,7 @@ using Conductor.Worker.Execution;
 
 namespace Conductor.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public sealed class RecoveryRulesTests
 {
     [Theory]

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Conductor.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public sealed class RunningJobsTests
 {
     [Fact]
