@@ -17,6 +17,8 @@
 #   conductor_secrets_dir DIR             where the secrets of the servers under DIR live
 #   conductor_ensure_job_user             as root: create the "conductor-job" system user jobs run as
 #   conductor_make_traversable DIR        as root: let that user traverse DIR and its parents (o+x)
+#   conductor_use_private_postgres / conductor_use_private_redis, conductor_trap_exit,
+#   conductor_load_run_settings ...       see their sections at the end of this file
 #
 # After conductor_start_postgres / conductor_start_redis, CONDUCTOR_PG_STARTED /
 # CONDUCTOR_REDIS_STARTED is 1 if that call started the server and 0 if it
@@ -627,6 +629,39 @@ conductor_make_traversable() {
         [[ $(stat -c %A "$dir") == *x ]] || chmod o+x "$dir"
         dir=$(dirname "$dir")
     done
+}
+
+# --- The servers of run.sh, test.sh and bench.sh -------------------------------------------
+#
+#   conductor_use_private_postgres DIR PORT [EXTRA_SERVER_OPTIONS]
+#   conductor_use_private_redis DIR PORT
+#       Unless ConnectionStrings__Postgres (ConnectionStrings__Redis) is already set: install the
+#       server if it is missing, start the private one under DIR on PORT, have it stopped at exit
+#       if this call started it, and export the services' connection string. Return 1, after
+#       saying so, when the variable was set: that server is someone else's.
+
+conductor_use_private_postgres() {
+    if [[ -n ${ConnectionStrings__Postgres:-} ]]; then
+        conductor_log "using PostgreSQL from ConnectionStrings__Postgres"
+        return 1
+    fi
+    conductor_ensure_postgres
+    conductor_start_postgres "$@"
+    conductor_stop_postgres_at_exit "$1"
+    ConnectionStrings__Postgres=$(conductor_postgres_connection_string "$1" "$2")
+    export ConnectionStrings__Postgres
+}
+
+conductor_use_private_redis() {
+    if [[ -n ${ConnectionStrings__Redis:-} ]]; then
+        conductor_log "using Redis from ConnectionStrings__Redis"
+        return 1
+    fi
+    conductor_ensure_redis
+    conductor_start_redis "$1" "$2"
+    conductor_stop_redis_at_exit "$1" "$2"
+    ConnectionStrings__Redis=$(conductor_redis_connection_string "$1" "$2")
+    export ConnectionStrings__Redis
 }
 
 # --- Stopping what a script started, once, however it ends -------------------------------

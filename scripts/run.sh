@@ -154,27 +154,13 @@ conductor_trap_exit stop_services
 command -v dotnet >/dev/null 2>&1 || conductor_die "dotnet not found on PATH (install the .NET 10 SDK)"
 conductor_ensure_command curl curl
 
+# What run.env records: the private servers' ports (servers given from outside are not ours to name).
 settings=()
-if [[ -z ${ConnectionStrings__Postgres:-} ]]; then
-    conductor_ensure_postgres
-    conductor_start_postgres "$PG_DIR" "$PG_PORT"
-    conductor_stop_postgres_at_exit "$PG_DIR"
+if conductor_use_private_postgres "$PG_DIR" "$PG_PORT"; then
     settings+=("PG_PORT=$PG_PORT")
-    ConnectionStrings__Postgres=$(conductor_postgres_connection_string "$PG_DIR" "$PG_PORT")
-    export ConnectionStrings__Postgres
-else
-    conductor_log "using PostgreSQL from ConnectionStrings__Postgres"
 fi
-
-if [[ -z ${ConnectionStrings__Redis:-} ]]; then
-    conductor_ensure_redis
-    conductor_start_redis "$REDIS_DIR" "$REDIS_PORT"
-    conductor_stop_redis_at_exit "$REDIS_DIR" "$REDIS_PORT"
+if conductor_use_private_redis "$REDIS_DIR" "$REDIS_PORT"; then
     settings+=("REDIS_PORT=$REDIS_PORT")
-    ConnectionStrings__Redis=$(conductor_redis_connection_string "$REDIS_DIR" "$REDIS_PORT")
-    export ConnectionStrings__Redis
-else
-    conductor_log "using Redis from ConnectionStrings__Redis"
 fi
 
 if (( build )); then

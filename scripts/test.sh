@@ -87,32 +87,18 @@ summarize() {
 command -v dotnet >/dev/null 2>&1 || conductor_die "dotnet not found on PATH (install the .NET 10 SDK)"
 mkdir -p "$TEST_DIR"
 
+# CREATEDB for the service role of a private PostgreSQL: the tests create (and drop) one database per test class.
+export CONDUCTOR_PG_CREATEDB=1
 protected=0
-if [[ -z ${ConnectionStrings__Postgres:-} ]]; then
-    conductor_ensure_postgres
-    # CREATEDB for the service role: the tests create (and drop) one database per test class.
-    export CONDUCTOR_PG_CREATEDB=1
-    conductor_start_postgres "$PG_DIR" "$PG_PORT" "$PG_TEST_OPTIONS"
-    conductor_stop_postgres_at_exit "$PG_DIR"
-    ConnectionStrings__Postgres=$(conductor_postgres_connection_string "$PG_DIR" "$PG_PORT")
-    export ConnectionStrings__Postgres
+if conductor_use_private_postgres "$PG_DIR" "$PG_PORT" "$PG_TEST_OPTIONS"; then
     # The PostgreSQL-restart test stops and starts this server with scripts/lib.sh.
     export CONDUCTOR_PG_DIR=$PG_DIR CONDUCTOR_PG_PORT=$PG_PORT CONDUCTOR_PG_OPTIONS=$PG_TEST_OPTIONS
     protected=1
-else
-    conductor_log "using PostgreSQL from ConnectionStrings__Postgres"
 fi
-
-if [[ -z ${ConnectionStrings__Redis:-} ]]; then
-    conductor_ensure_redis
-    conductor_start_redis "$REDIS_DIR" "$REDIS_PORT"
-    conductor_stop_redis_at_exit "$REDIS_DIR" "$REDIS_PORT"
-    ConnectionStrings__Redis=$(conductor_redis_connection_string "$REDIS_DIR" "$REDIS_PORT")
-    export ConnectionStrings__Redis
+if conductor_use_private_redis "$REDIS_DIR" "$REDIS_PORT"; then
     export CONDUCTOR_REDIS_SERVER_DIR=$REDIS_DIR
     export CONDUCTOR_REDIS_PORT=$REDIS_PORT
 else
-    conductor_log "using Redis from ConnectionStrings__Redis"
     protected=0
 fi
 # Servers given from outside may be protected too: say so by exporting CONDUCTOR_SERVICES_PROTECTED=1.
