@@ -11,24 +11,16 @@ namespace Conductor.Tests.Integration;
 /// PostgreSQL, Redis and the API, and none of the test run's connection strings. It runs the
 /// Release build the tests were built with (--no-build).
 /// </summary>
-internal sealed class RunShInstallation : IAsyncDisposable
+internal sealed class RunShInstallation(CapturedProcess process, DirectoryInfo dataDir, int pgPort, int redisPort, int apiPort)
+    : IAsyncDisposable
 {
     private static readonly TimeSpan StartDeadline = TimeSpan.FromMinutes(4);
 
-    private RunShInstallation(CapturedProcess process, DirectoryInfo dataDir, int pgPort, int redisPort, int apiPort)
-    {
-        Process = process;
-        DataDir = dataDir;
-        PgPort = pgPort;
-        RedisPort = redisPort;
-        ApiPort = apiPort;
-    }
-
-    public CapturedProcess Process { get; }
-    public DirectoryInfo DataDir { get; }
-    public int PgPort { get; }
-    public int RedisPort { get; }
-    public int ApiPort { get; }
+    public CapturedProcess Process => process;
+    public DirectoryInfo DataDir => dataDir;
+    public int PgPort => pgPort;
+    public int RedisPort => redisPort;
+    public int ApiPort => apiPort;
     public Uri ApiUrl => new($"http://127.0.0.1:{ApiPort}");
     public string Output => Process.Output;
 
