@@ -23,35 +23,17 @@ if ! flock -n 9; then
     flock 9
 fi
 
-started_pg=0
-started_redis=0
-# shellcheck disable=SC2317 # invoked from the trap
-cleanup() {
-    set +e
-    # The stacks' data directories (job files), kept until the end: see bench/Conductor.Bench/Stack.cs.
+# The stacks' data directories (job files), kept until the end: see bench/Conductor.Bench/Stack.cs.
+# shellcheck disable=SC2317 # invoked from the exit trap
+remove_stack_data() {
     rm -rf "$PWD/.data/bench"
-    (( started_redis )) && conductor_stop_redis "$BENCH_DIR/redis" "$REDIS_PORT"
-    (( started_pg )) && conductor_stop_postgres "$BENCH_DIR/pg"
-    return 0
 }
-trap cleanup EXIT
+conductor_trap_exit remove_stack_data
 
-if [[ -z ${ConnectionStrings__Postgres:-} ]]; then
-    conductor_ensure_postgres
-    # The service role may create databases here: the bench creates one per scenario.
-    export CONDUCTOR_PG_CREATEDB=1
-    conductor_start_postgres "$BENCH_DIR/pg" "$PG_PORT" "-c max_connections=300 -c shared_buffers=256MB" 9>&-
-    started_pg=$CONDUCTOR_PG_STARTED
-    ConnectionStrings__Postgres=$(conductor_postgres_connection_string "$BENCH_DIR/pg" "$PG_PORT")
-    export ConnectionStrings__Postgres
-fi
-if [[ -z ${ConnectionStrings__Redis:-} ]]; then
-    conductor_ensure_redis
-    conductor_start_redis "$BENCH_DIR/redis" "$REDIS_PORT" 9>&-
-    started_redis=$CONDUCTOR_REDIS_STARTED
-    ConnectionStrings__Redis=$(conductor_redis_connection_string "$BENCH_DIR/redis" "$REDIS_PORT")
-    export ConnectionStrings__Redis
-fi
+# The service role may create databases here: the bench creates one per scenario.
+export CONDUCTOR_PG_CREATEDB=1
+conductor_use_private_postgres "$BENCH_DIR/pg" "$PG_PORT" "-c max_connections=300 -c shared_buffers=256MB" 9>&- || true
+conductor_use_private_redis "$BENCH_DIR/redis" "$REDIS_PORT" 9>&- || true
 
 # For the per-part CPU figures (bench/Conductor.Bench/CpuMeter.cs).
 export BENCH_PG_DIR=$BENCH_DIR/pg/data BENCH_REDIS_DIR=$BENCH_DIR/redis

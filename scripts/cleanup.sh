@@ -8,8 +8,9 @@
 #                           [--batch-size 1000] [--data-dir DIR]
 #
 # Environment: ConnectionStrings__Postgres (as the services) and Conductor__Worker__DataDir
-# (where this machine's worker keeps jobs/<id>/). When that is unset, the data directory of
-# scripts/run.sh (.data/jobs-data) is used, so the two scripts agree out of the box.
+# (where this machine's worker keeps jobs/<id>/). When they are unset, those of the scripts/run.sh
+# installation are used (its run.env and secrets in $CONDUCTOR_RUN_DATA_DIR, by default the
+# repository's .data; the data directory falls back to .data/jobs-data), so the two agree out of the box.
 # Cron, nightly at 03:15:  15 3 * * *  /opt/conductor/scripts/cleanup.sh --older-than 30d
 set -euo pipefail
 # shellcheck source=scripts/_operations.sh

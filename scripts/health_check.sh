@@ -9,7 +9,9 @@
 #   --json     one JSON document: {"status", "checks": [...], "repairs": [...]}
 #
 # Environment: ConnectionStrings__Postgres, ConnectionStrings__Redis (as the services),
-# CONDUCTOR_API_URL (default http://127.0.0.1:8000), Conductor__Worker__LeaseSeconds.
+# CONDUCTOR_API_URL (default http://127.0.0.1:8000), Conductor__Worker__LeaseSeconds. The first
+# three default to those of the scripts/run.sh installation in $CONDUCTOR_RUN_DATA_DIR (by default
+# the repository's .data), read from its run.env and secrets.
 # Cron, every 5 minutes:  */5 * * * *  /opt/conductor/scripts/health_check.sh || mail-the-operator
 set -euo pipefail
 # shellcheck source=scripts/_operations.sh

@@ -17,6 +17,8 @@
 #   conductor_secrets_dir DIR             where the secrets of the servers under DIR live
 #   conductor_ensure_job_user             as root: create the "conductor-job" system user jobs run as
 #   conductor_make_traversable DIR        as root: let that user traverse DIR and its parents (o+x)
+#   conductor_use_private_postgres / conductor_use_private_redis, conductor_trap_exit,
+#   conductor_load_run_settings ...       see their sections at the end of this file
 #
 # After conductor_start_postgres / conductor_start_redis, CONDUCTOR_PG_STARTED /
 # CONDUCTOR_REDIS_STARTED is 1 if that call started the server and 0 if it
@@ -108,6 +110,12 @@ _conductor_apt_install() {
             trap "rm -f /usr/sbin/policy-rc.d" EXIT
         fi
         export DEBIAN_FRONTEND=noninteractive
+        # A fresh machine (or image) has empty package lists: update first rather than let
+        # apt-get install fail with "Unable to locate package". A stale list that names a
+        # version the mirror no longer has is updated on failure.
+        if ! apt-cache show "$@" >/dev/null 2>&1; then
+            apt-get update -q
+        fi
         apt-get install -y -q "$@" || { apt-get update -q && apt-get install -y -q "$@"; }
     ' sh "$@" >&2 || conductor_die "apt-get could not install $*; install it by hand (apt-get install -y $*)"
 }
@@ -336,9 +344,11 @@ SQL
 conductor_postgres_connection_string() {
     local dir=${1:?usage: conductor_postgres_connection_string DIR PORT}
     local port=${2:?usage: conductor_postgres_connection_string DIR PORT}
-    local password
-    password=$(_conductor_secret "$(conductor_secrets_dir "$dir")/postgres-service.password")
-    printf 'Host=127.0.0.1;Port=%s;Username=%s;Password=%s;Database=conductor\n' "$port" "$CONDUCTOR_PG_SERVICE_ROLE" "$password"
+    _conductor_pg_service_string "$port" "$(_conductor_secret "$(conductor_secrets_dir "$dir")/postgres-service.password")"
+}
+
+_conductor_pg_service_string() {
+    printf 'Host=127.0.0.1;Port=%s;Username=%s;Password=%s;Database=conductor\n' "$1" "$CONDUCTOR_PG_SERVICE_ROLE" "$2"
 }
 
 # A postmaster killed with SIGKILL stays a zombie until init reaps it, and
@@ -525,7 +535,11 @@ _conductor_redis_password() {
 conductor_redis_connection_string() {
     local dir=${1:?usage: conductor_redis_connection_string DIR PORT}
     local port=${2:?usage: conductor_redis_connection_string DIR PORT}
-    printf '127.0.0.1:%s,password=%s\n' "$port" "$(_conductor_redis_password "$dir")"
+    _conductor_redis_service_string "$port" "$(_conductor_redis_password "$dir")"
+}
+
+_conductor_redis_service_string() {
+    printf '127.0.0.1:%s,password=%s\n' "$1" "$2"
 }
 
 conductor_start_redis() {
@@ -615,4 +629,198 @@ conductor_make_traversable() {
         [[ $(stat -c %A "$dir") == *x ]] || chmod o+x "$dir"
         dir=$(dirname "$dir")
     done
+}
+
+# --- The servers of run.sh, test.sh and bench.sh -------------------------------------------
+#
+#   conductor_use_private_postgres DIR PORT [EXTRA_SERVER_OPTIONS]
+#   conductor_use_private_redis DIR PORT
+#       Unless ConnectionStrings__Postgres (ConnectionStrings__Redis) is already set: install the
+#       server if it is missing, start the private one under DIR on PORT, have it stopped at exit
+#       if this call started it, and export the services' connection string. Return 1, after
+#       saying so, when the variable was set: that server is someone else's.
+
+conductor_use_private_postgres() {
+    if [[ -n ${ConnectionStrings__Postgres:-} ]]; then
+        conductor_log "using PostgreSQL from ConnectionStrings__Postgres"
+        return 1
+    fi
+    conductor_ensure_postgres
+    conductor_start_postgres "$@"
+    conductor_stop_postgres_at_exit "$1"
+    ConnectionStrings__Postgres=$(conductor_postgres_connection_string "$1" "$2")
+    export ConnectionStrings__Postgres
+}
+
+conductor_use_private_redis() {
+    if [[ -n ${ConnectionStrings__Redis:-} ]]; then
+        conductor_log "using Redis from ConnectionStrings__Redis"
+        return 1
+    fi
+    conductor_ensure_redis
+    conductor_start_redis "$1" "$2"
+    conductor_stop_redis_at_exit "$1" "$2"
+    ConnectionStrings__Redis=$(conductor_redis_connection_string "$1" "$2")
+    export ConnectionStrings__Redis
+}
+
+# --- Stopping what a script started, once, however it ends -------------------------------
+#
+#   conductor_trap_exit [HOOK]            on exit, INT or TERM: run HOOK (a function name; it
+#                                         stops what the script started itself), then stop the
+#                                         servers registered below. INT exits 130, TERM 143.
+#   conductor_stop_postgres_at_exit DIR   after conductor_start_postgres: stop it at exit if that
+#                                         call started it (CONDUCTOR_PG_STARTED=1)
+#   conductor_stop_redis_at_exit DIR PORT after conductor_start_redis: the same for Redis
+#   conductor_cleanup                     do now what the exit would do (it then does nothing)
+#   conductor_pid_alive PID               true while PID runs (not gone, not a zombie)
+#   conductor_stop_processes SECONDS PID...   TERM, wait up to SECONDS, then KILL what is left
+
+_conductor_exit_hook=
+_conductor_exit_pg_dir=
+_conductor_exit_redis_dir=
+_conductor_exit_redis_port=
+_conductor_cleaned_up=0
+
+conductor_pid_alive() {
+    local pid=$1 stat
+    [[ -n $pid ]] || return 1
+    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [[ ${stat%% *} != Z ]]
+}
+
+conductor_stop_processes() {
+    local seconds=$1 pid deadline
+    shift
+    local -a pids=()
+    for pid in "$@"; do
+        conductor_pid_alive "$pid" && pids+=("$pid")
+    done
+    (( ${#pids[@]} > 0 )) || return 0
+    kill -TERM "${pids[@]}" 2>/dev/null
+    deadline=$((SECONDS + seconds))
+    for pid in "${pids[@]}"; do
+        while conductor_pid_alive "$pid" && (( SECONDS < deadline )); do
+            sleep 0.2
+        done
+        if conductor_pid_alive "$pid"; then
+            conductor_log "process $pid did not stop within $seconds s; killing it"
+            kill -KILL "$pid" 2>/dev/null
+        fi
+        wait "$pid" 2>/dev/null
+    done
+    return 0
+}
+
+conductor_stop_postgres_at_exit() {
+    (( CONDUCTOR_PG_STARTED )) && _conductor_exit_pg_dir=$1
+    return 0
+}
+
+conductor_stop_redis_at_exit() {
+    if (( CONDUCTOR_REDIS_STARTED )); then
+        _conductor_exit_redis_dir=$1
+        _conductor_exit_redis_port=$2
+    fi
+    return 0
+}
+
+conductor_cleanup() {
+    (( _conductor_cleaned_up )) && return 0
+    _conductor_cleaned_up=1
+    set +e
+    [[ -n $_conductor_exit_hook ]] && "$_conductor_exit_hook"
+    [[ -n $_conductor_exit_redis_dir ]] && conductor_stop_redis "$_conductor_exit_redis_dir" "$_conductor_exit_redis_port"
+    [[ -n $_conductor_exit_pg_dir ]] && conductor_stop_postgres "$_conductor_exit_pg_dir"
+    return 0
+}
+
+# shellcheck disable=SC2317 # invoked from traps
+_conductor_on_signal() {
+    conductor_log "interrupted; shutting down"
+    exit "$1"
+}
+
+conductor_trap_exit() {
+    _conductor_exit_hook=${1:-}
+    trap conductor_cleanup EXIT
+    trap '_conductor_on_signal 130' INT
+    trap '_conductor_on_signal 143' TERM
+}
+
+# --- The settings of a scripts/run.sh installation ----------------------------------------
+#
+# run.sh writes where its installation listens to DATA_DIR/run.env (no secrets: those stay in
+# DATA_DIR/secrets), so that health_check.sh and cleanup.sh reach the same servers without being
+# told. DATA_DIR is $CONDUCTOR_RUN_DATA_DIR, by default .data in the repository.
+#
+#   conductor_run_data_dir ROOT                print the data directory of run.sh for the repository ROOT
+#   conductor_write_run_settings FILE KEY=VALUE...   write the settings (run.sh)
+#   conductor_load_run_settings DATA_DIR       export, for each variable still unset, what run.sh's
+#                                              settings say: ConnectionStrings__Postgres,
+#                                              ConnectionStrings__Redis, CONDUCTOR_API_URL,
+#                                              Conductor__Worker__DataDir
+
+conductor_run_data_dir() {
+    printf '%s\n' "${CONDUCTOR_RUN_DATA_DIR:-$1/.data}"
+}
+
+conductor_write_run_settings() {
+    local file=$1
+    shift
+    {
+        printf '# Written by scripts/run.sh at each start: how to reach this installation.\n'
+        printf '# scripts/health_check.sh and scripts/cleanup.sh read it. The passwords stay in secrets/.\n'
+        printf '%s\n' "$@"
+    } >"$file.new.$$" && mv -f "$file.new.$$" "$file"
+}
+
+# Print the secret in FILE, or fail quietly when it is missing, unreadable or malformed.
+_conductor_read_secret() {
+    local value
+    [[ -r $1 && ! -L $1 ]] || return 1
+    IFS= read -r value <"$1" || [[ -n $value ]] || return 1
+    [[ $value =~ ^[A-Za-z0-9._~-]{16,}$ ]] || return 1
+    printf '%s' "$value"
+}
+
+conductor_load_run_settings() {
+    local data=$1 file key value secrets password
+    local pg_port='' redis_port='' api_url='' worker_data=''
+    file=$data/run.env
+    [[ -r $file ]] || return 0
+    # Read, never sourced: only these keys, values taken literally.
+    while IFS='=' read -r key value; do
+        case $key in
+            PG_PORT) [[ $value =~ ^[0-9]+$ ]] && pg_port=$value ;;
+            REDIS_PORT) [[ $value =~ ^[0-9]+$ ]] && redis_port=$value ;;
+            API_URL) api_url=$value ;;
+            WORKER_DATA_DIR) worker_data=$value ;;
+        esac
+    done <"$file"
+    secrets=$data/secrets
+    if [[ -z ${ConnectionStrings__Postgres:-} && -n $pg_port ]]; then
+        if password=$(_conductor_read_secret "$secrets/postgres-service.password"); then
+            ConnectionStrings__Postgres=$(_conductor_pg_service_string "$pg_port" "$password")
+            export ConnectionStrings__Postgres
+        else
+            conductor_log "cannot read $secrets/postgres-service.password (run as the user that ran scripts/run.sh, or set ConnectionStrings__Postgres)"
+        fi
+    fi
+    if [[ -z ${ConnectionStrings__Redis:-} && -n $redis_port ]]; then
+        if password=$(_conductor_read_secret "$secrets/redis.password"); then
+            ConnectionStrings__Redis=$(_conductor_redis_service_string "$redis_port" "$password")
+            export ConnectionStrings__Redis
+        else
+            conductor_log "cannot read $secrets/redis.password (run as the user that ran scripts/run.sh, or set ConnectionStrings__Redis)"
+        fi
+    fi
+    if [[ -z ${CONDUCTOR_API_URL:-} && -n $api_url ]]; then
+        export CONDUCTOR_API_URL=$api_url
+    fi
+    if [[ -z ${Conductor__Worker__DataDir:-} && -n $worker_data ]]; then
+        export Conductor__Worker__DataDir=$worker_data
+    fi
+    return 0
 }

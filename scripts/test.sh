@@ -2,7 +2,8 @@
 # Run the Conductor test suite (dotnet test Conductor.sln -c Release) against
 # private PostgreSQL and Redis servers on test-only ports.
 #
-# Usage: scripts/test.sh [extra dotnet test arguments, e.g. --filter Category=Unit]
+# Usage: scripts/test.sh [extra dotnet test arguments, e.g. --filter Category=Unit: the tests
+#        under tests/Conductor.Tests/Unit, which need no server (UnitCategoryTests keeps it so)]
 #
 # Ports (environment, optional): CONDUCTOR_TEST_PG_PORT (default 25433) and
 # CONDUCTOR_TEST_REDIS_PORT (default 26380), e.g. to run next to another test.sh.
@@ -50,34 +51,7 @@ readonly PG_TEST_OPTIONS="-c fsync=off -c synchronous_commit=off -c full_page_wr
 readonly REDIS_DIR=$TEST_DIR/redis
 readonly REDIS_PORT=${CONDUCTOR_TEST_REDIS_PORT:-26380}
 
-started_pg=0
-started_redis=0
-cleaned_up=0
-
-# Stop the servers this script started. Runs once (explicitly, or from the EXIT trap).
-# shellcheck disable=SC2317 # invoked from traps
-cleanup() {
-    (( cleaned_up )) && return 0
-    cleaned_up=1
-    set +e
-    if (( started_redis )); then
-        conductor_stop_redis "$REDIS_DIR" "$REDIS_PORT"
-    fi
-    if (( started_pg )); then
-        conductor_stop_postgres "$PG_DIR"
-    fi
-    return 0
-}
-
-# shellcheck disable=SC2317 # invoked from traps
-on_signal() {
-    conductor_log "interrupted; shutting down"
-    exit "$1"
-}
-
-trap cleanup EXIT
-trap 'on_signal 130' INT
-trap 'on_signal 143' TERM
+conductor_trap_exit ""  # nothing of its own to stop: only the servers
 
 # Sum the per-project test counts in dotnet test output and print
 # "N passed, N failed, N skipped"; fail if no summary is found. Understands the
@@ -113,32 +87,18 @@ summarize() {
 command -v dotnet >/dev/null 2>&1 || conductor_die "dotnet not found on PATH (install the .NET 10 SDK)"
 mkdir -p "$TEST_DIR"
 
+# CREATEDB for the service role of a private PostgreSQL: the tests create (and drop) one database per test class.
+export CONDUCTOR_PG_CREATEDB=1
 protected=0
-if [[ -z ${ConnectionStrings__Postgres:-} ]]; then
-    conductor_ensure_postgres
-    # CREATEDB for the service role: the tests create (and drop) one database per test class.
-    export CONDUCTOR_PG_CREATEDB=1
-    conductor_start_postgres "$PG_DIR" "$PG_PORT" "$PG_TEST_OPTIONS"
-    started_pg=$CONDUCTOR_PG_STARTED
-    ConnectionStrings__Postgres=$(conductor_postgres_connection_string "$PG_DIR" "$PG_PORT")
-    export ConnectionStrings__Postgres
+if conductor_use_private_postgres "$PG_DIR" "$PG_PORT" "$PG_TEST_OPTIONS"; then
     # The PostgreSQL-restart test stops and starts this server with scripts/lib.sh.
     export CONDUCTOR_PG_DIR=$PG_DIR CONDUCTOR_PG_PORT=$PG_PORT CONDUCTOR_PG_OPTIONS=$PG_TEST_OPTIONS
     protected=1
-else
-    conductor_log "using PostgreSQL from ConnectionStrings__Postgres"
 fi
-
-if [[ -z ${ConnectionStrings__Redis:-} ]]; then
-    conductor_ensure_redis
-    conductor_start_redis "$REDIS_DIR" "$REDIS_PORT"
-    started_redis=$CONDUCTOR_REDIS_STARTED
-    ConnectionStrings__Redis=$(conductor_redis_connection_string "$REDIS_DIR" "$REDIS_PORT")
-    export ConnectionStrings__Redis
+if conductor_use_private_redis "$REDIS_DIR" "$REDIS_PORT"; then
     export CONDUCTOR_REDIS_SERVER_DIR=$REDIS_DIR
     export CONDUCTOR_REDIS_PORT=$REDIS_PORT
 else
-    conductor_log "using Redis from ConnectionStrings__Redis"
     protected=0
 fi
 # Servers given from outside may be protected too: say so by exporting CONDUCTOR_SERVICES_PROTECTED=1.
@@ -157,7 +117,7 @@ dotnet test Conductor.sln -c Release --logger "console;verbosity=normal" "$@" 2>
     || rc=${PIPESTATUS[0]}
 
 # Stop the servers now so that the summary below is the last line of the run.
-cleanup
+conductor_cleanup
 
 if summary=$(summarize "$log_file"); then
     printf 'Tests: %s\n' "$summary"

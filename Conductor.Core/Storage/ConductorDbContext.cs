@@ -10,10 +10,11 @@ namespace Conductor.Core.Storage;
 /// The EF Core model. Table and column names are snake_case; enums are stored as strings.
 /// Hot-path writes (claims, transitions) go through <see cref="JobStore"/> as single SQL
 /// statements so that the compare-and-set and its event row are one atomic step.
-/// Contexts run on the compiled model in <c>Storage/CompiledModel</c> (found through its assembly
-/// attribute), so a starting worker does not build the model. After changing this model, add the
-/// migration and regenerate it in Conductor.Core:
-/// <c>dotnet ef dbcontext optimize -o Storage/CompiledModel -n Conductor.Core.Storage.CompiledModel</c>;
+/// Contexts run on the compiled model in <c>Storage/Generated/CompiledModel</c> (found through its
+/// assembly attribute), so a starting worker does not build the model. After changing this model,
+/// in Conductor.Core add the migration and regenerate the compiled model (docs/generated-code.md):
+/// <c>dotnet ef migrations add NAME -o Storage/Generated/Migrations -n Conductor.Core.Storage.Generated.Migrations</c>
+/// <c>dotnet ef dbcontext optimize -o Storage/Generated/CompiledModel -n Conductor.Core.Storage.Generated.CompiledModel</c>;
 /// CompiledModelTests fails while it is stale.
 /// </summary>
 public sealed class ConductorDbContext(DbContextOptions<ConductorDbContext> options) : DbContext(options)

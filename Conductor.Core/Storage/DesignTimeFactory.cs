@@ -3,7 +3,10 @@ using Microsoft.EntityFrameworkCore.Design;
 
 namespace Conductor.Core.Storage;
 
-/// <summary>Lets `dotnet ef migrations add` build the model without a running host.</summary>
+/// <summary>
+/// Lets the design-time tools (<c>dotnet ef migrations add</c>, <c>dotnet ef dbcontext optimize</c>) build
+/// the model without a running host; they connect only for <c>database update</c>. See docs/generated-code.md.
+/// </summary>
 public sealed class DesignTimeFactory : IDesignTimeDbContextFactory<ConductorDbContext>
 {
     public ConductorDbContext CreateDbContext(string[] args)

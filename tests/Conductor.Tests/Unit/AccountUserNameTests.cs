@@ -4,6 +4,7 @@ using Conductor.Core.Accounts;
 namespace Conductor.Tests.Unit;
 
 /// <summary>The Unix user name derived from an account, and the configured uid range.</summary>
+[Trait("Category", "Unit")]
 public sealed class AccountUserNameTests
 {
     [Theory]

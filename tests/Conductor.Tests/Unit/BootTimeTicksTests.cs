@@ -4,6 +4,7 @@ using Conductor.Worker.Processes.Spawning;
 
 namespace Conductor.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public sealed class BootTimeTicksTests
 {
     [Fact]

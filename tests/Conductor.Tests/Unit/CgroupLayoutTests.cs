@@ -5,6 +5,7 @@ using Conductor.Worker.Processes.Cgroups;
 namespace Conductor.Tests.Unit;
 
 /// <summary>Where job cgroups go, found from /proc/self/cgroup and mountinfo; a missing controller is a WARNING naming what goes unenforced.</summary>
+[Trait("Category", "Unit")]
 public sealed class CgroupLayoutTests
 {
     // Real mount points of this host (the tests run as root): a base counts when it exists or could be made.

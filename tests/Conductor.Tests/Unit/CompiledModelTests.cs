@@ -1,5 +1,5 @@
 using Conductor.Core.Storage;
-using Conductor.Core.Storage.CompiledModel;
+using Conductor.Core.Storage.Generated.CompiledModel;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
@@ -7,9 +7,10 @@ using Microsoft.EntityFrameworkCore.Metadata;
 namespace Conductor.Tests.Unit;
 
 /// <summary>
-/// The checked-in compiled model (Storage/CompiledModel, used at run time to skip model building)
+/// The checked-in compiled model (Storage/Generated/CompiledModel, used at run time to skip model building)
 /// must describe the same schema as OnModelCreating; otherwise it is stale and must be regenerated.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class CompiledModelTests
 {
     [Fact]
@@ -22,7 +23,7 @@ public sealed class CompiledModelTests
         IModel compiled = ConductorDbContextModel.Instance;
 
         Describe(compiled.GetRelationalModel()).Should().Equal(Describe(built.GetRelationalModel()),
-            "the compiled model is stale: run 'dotnet ef dbcontext optimize -o Storage/CompiledModel -n Conductor.Core.Storage.CompiledModel' in Conductor.Core");
+            "the compiled model is stale: run 'dotnet ef dbcontext optimize -o Storage/Generated/CompiledModel -n Conductor.Core.Storage.Generated.CompiledModel' in Conductor.Core");
     }
 
     /// <summary>Tables, columns, keys and indexes, one line each (what the compiled model must agree on).</summary>

@@ -2,6 +2,7 @@ using Conductor.Core.Scheduling;
 
 namespace Conductor.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public sealed class CorePlannerTests
 {
     private static readonly int[] FourCores = [0, 1, 2, 3];

@@ -2,6 +2,7 @@ using Conductor.Core.Schedules;
 
 namespace Conductor.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public sealed class CronRulesTests
 {
     private static readonly DateTime Due = new(2026, 1, 1, 12, 0, 0, DateTimeKind.Utc);

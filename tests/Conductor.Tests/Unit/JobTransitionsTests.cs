@@ -2,6 +2,7 @@ using Conductor.Core.Jobs;
 
 namespace Conductor.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public sealed class JobTransitionsTests
 {
     public static TheoryData<JobState, JobState, bool> Moves()

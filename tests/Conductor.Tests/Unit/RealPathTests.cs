@@ -3,6 +3,7 @@ using Conductor.Core.Jobs;
 namespace Conductor.Tests.Unit;
 
 /// <summary>The worker's path check resolves links as the kernel would open the path, and from a known directory only below it.</summary>
+[Trait("Category", "Unit")]
 public sealed class RealPathTests : IDisposable
 {
     private readonly string _dir = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"realpath-{Guid.NewGuid():N}")).FullName;

@@ -3,6 +3,7 @@ using Conductor.Worker.Processes;
 
 namespace Conductor.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public sealed class RecoveryRulesTests
 {
     [Theory]

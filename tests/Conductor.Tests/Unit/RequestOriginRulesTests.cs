@@ -12,6 +12,7 @@ using Npgsql;
 namespace Conductor.Tests.Unit;
 
 /// <summary>The rules behind the request guard, case by case.</summary>
+[Trait("Category", "Unit")]
 public sealed class RequestOriginRulesTests
 {
     [Theory]

@@ -4,6 +4,7 @@ using Conductor.Worker.Supervision;
 
 namespace Conductor.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public sealed class RunningJobsTests
 {
     [Fact]

@@ -2,6 +2,7 @@ using Conductor.Core.Jobs;
 
 namespace Conductor.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public sealed class SlurmTimeTests
 {
     [Theory]
@@ -50,6 +51,7 @@ public sealed class SlurmTimeTests
         SlurmTime.FormatElapsed(TimeSpan.FromSeconds(seconds)).Should().Be(expected);
 }
 
+[Trait("Category", "Unit")]
 public sealed class MemorySizeTests
 {
     [Theory]

@@ -4,7 +4,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace Conductor.Core.Storage.Migrations
+namespace Conductor.Core.Storage.Generated.Migrations
 {
     /// <inheritdoc />
     public partial class Initial : Migration
@@ -12,6 +12,20 @@ namespace Conductor.Core.Storage.Migrations
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.CreateTable(
+                name: "account_users",
+                columns: table => new
+                {
+                    account = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    uid = table.Column<int>(type: "integer", nullable: false),
+                    user_name = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_account_users", x => x.account);
+                });
+
             migrationBuilder.CreateTable(
                 name: "allocations",
                 columns: table => new
@@ -30,6 +44,36 @@ namespace Conductor.Core.Storage.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_allocations", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "api_tokens",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    account = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    is_admin = table.Column<bool>(type: "boolean", nullable: false),
+                    hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    revoked_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_api_tokens", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "job_dependencies",
+                columns: table => new
+                {
+                    job_id = table.Column<long>(type: "bigint", nullable: false),
+                    depends_on = table.Column<long>(type: "bigint", nullable: false),
+                    kind = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_job_dependencies", x => new { x.job_id, x.depends_on, x.kind });
                 });
 
             migrationBuilder.CreateTable(
@@ -87,7 +131,22 @@ namespace Conductor.Core.Storage.Migrations
                     boot_id = table.Column<string>(type: "text", nullable: true),
                     stdout_path = table.Column<string>(type: "text", nullable: true),
                     stderr_path = table.Column<string>(type: "text", nullable: true),
-                    exit_code = table.Column<int>(type: "integer", nullable: true)
+                    exit_code = table.Column<int>(type: "integer", nullable: true),
+                    begin_time = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    dependency = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true),
+                    max_retries = table.Column<int>(type: "integer", nullable: false, defaultValue: 0),
+                    retry_backoff = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false, defaultValue: "fixed"),
+                    retry_delay_seconds = table.Column<int>(type: "integer", nullable: false, defaultValue: 0),
+                    array_job_id = table.Column<long>(type: "bigint", nullable: true),
+                    array_max_running = table.Column<int>(type: "integer", nullable: true),
+                    array_task_id = table.Column<int>(type: "integer", nullable: true),
+                    schedule_fire_time = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    schedule_id = table.Column<long>(type: "bigint", nullable: true),
+                    pid_alive = table.Column<bool>(type: "boolean", nullable: true),
+                    pid_checked_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    cpu_seconds = table.Column<double>(type: "double precision", nullable: true),
+                    peak_memory_bytes = table.Column<long>(type: "bigint", nullable: true),
+                    run_uid = table.Column<int>(type: "integer", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -114,6 +173,41 @@ namespace Conductor.Core.Storage.Migrations
                     table.PrimaryKey("pk_nodes", x => x.name);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "scheduled_jobs",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    name = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    cron = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    time_zone = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    status = table.Column<int>(type: "integer", nullable: false),
+                    overlap = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    misfire = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    job_template = table.Column<string>(type: "jsonb", nullable: false),
+                    next_fire_time = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    last_fire_time = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_scheduled_jobs", x => x.id);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_account_users_uid",
+                table: "account_users",
+                column: "uid",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_account_users_user_name",
+                table: "account_users",
+                column: "user_name",
+                unique: true);
+
             migrationBuilder.CreateIndex(
                 name: "ix_allocations_active_node",
                 table: "allocations",
@@ -121,11 +215,27 @@ namespace Conductor.Core.Storage.Migrations
                 filter: "released_at IS NULL");
 
             migrationBuilder.CreateIndex(
+                name: "ix_allocations_job",
+                table: "allocations",
+                columns: new[] { "job_id", "id" });
+
+            migrationBuilder.CreateIndex(
                 name: "ux_allocations_active_job",
                 table: "allocations",
                 column: "job_id",
                 unique: true,
                 filter: "released_at IS NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_api_tokens_hash",
+                table: "api_tokens",
+                column: "hash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_job_dependencies_depends_on",
+                table: "job_dependencies",
+                column: "depends_on");
 
             migrationBuilder.CreateIndex(
                 name: "ix_job_events_job_id_id",
@@ -136,6 +246,12 @@ namespace Conductor.Core.Storage.Migrations
                 name: "ix_jobs_account_id",
                 table: "jobs",
                 columns: new[] { "account", "id" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_jobs_array",
+                table: "jobs",
+                columns: new[] { "array_job_id", "state" },
+                filter: "array_job_id IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "ix_jobs_idempotency_key",
@@ -161,13 +277,35 @@ namespace Conductor.Core.Storage.Migrations
                 name: "ix_jobs_state_id",
                 table: "jobs",
                 columns: new[] { "state", "id" });
+
+            migrationBuilder.CreateIndex(
+                name: "ux_jobs_schedule_fire",
+                table: "jobs",
+                columns: new[] { "schedule_id", "schedule_fire_time" },
+                unique: true,
+                filter: "schedule_id IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_scheduled_jobs_due",
+                table: "scheduled_jobs",
+                column: "next_fire_time",
+                filter: "status = 1");
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropTable(
+                name: "account_users");
+
+            migrationBuilder.DropTable(
                 name: "allocations");
+
+            migrationBuilder.DropTable(
+                name: "api_tokens");
+
+            migrationBuilder.DropTable(
+                name: "job_dependencies");
 
             migrationBuilder.DropTable(
                 name: "job_events");
@@ -177,6 +315,9 @@ namespace Conductor.Core.Storage.Migrations
 
             migrationBuilder.DropTable(
                 name: "nodes");
+
+            migrationBuilder.DropTable(
+                name: "scheduled_jobs");
         }
     }
 }

@@ -3,20 +3,17 @@ using System;
 using Conductor.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace Conductor.Core.Storage.Migrations
+namespace Conductor.Core.Storage.Generated.Migrations
 {
     [DbContext(typeof(ConductorDbContext))]
-    [Migration("20261122140441_DependenciesBeginTimeRetries")]
-    partial class DependenciesBeginTimeRetries
+    partial class ConductorDbContextModelSnapshot : ModelSnapshot
     {
-        /// <inheritdoc />
-        protected override void BuildTargetModel(ModelBuilder modelBuilder)
+        protected override void BuildModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
             modelBuilder
@@ -24,6 +21,84 @@ namespace Conductor.Core.Storage.Migrations
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
+
+            modelBuilder.Entity("Conductor.Core.Accounts.AccountUser", b =>
+                {
+                    b.Property<string>("Account")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("account");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("Uid")
+                        .HasColumnType("integer")
+                        .HasColumnName("uid");
+
+                    b.Property<string>("UserName")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("user_name");
+
+                    b.HasKey("Account")
+                        .HasName("pk_account_users");
+
+                    b.HasIndex("Uid")
+                        .IsUnique()
+                        .HasDatabaseName("ix_account_users_uid");
+
+                    b.HasIndex("UserName")
+                        .IsUnique()
+                        .HasDatabaseName("ix_account_users_user_name");
+
+                    b.ToTable("account_users", (string)null);
+                });
+
+            modelBuilder.Entity("Conductor.Core.Accounts.ApiToken", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Account")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("account");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("hash");
+
+                    b.Property<bool>("IsAdmin")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_admin");
+
+                    b.Property<DateTime?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("revoked_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_api_tokens");
+
+                    b.HasIndex("Hash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_api_tokens_hash");
+
+                    b.ToTable("api_tokens", (string)null);
+                });
 
             modelBuilder.Entity("Conductor.Core.Jobs.Allocation", b =>
                 {
@@ -80,6 +155,9 @@ namespace Conductor.Core.Storage.Migrations
                         .HasDatabaseName("ix_allocations_active_node")
                         .HasFilter("released_at IS NULL");
 
+                    b.HasIndex("JobId", "Id")
+                        .HasDatabaseName("ix_allocations_job");
+
                     b.ToTable("allocations", (string)null);
                 });
 
@@ -98,6 +176,18 @@ namespace Conductor.Core.Storage.Migrations
                         .HasColumnType("character varying(128)")
                         .HasColumnName("account");
 
+                    b.Property<long?>("ArrayJobId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("array_job_id");
+
+                    b.Property<int?>("ArrayMaxRunning")
+                        .HasColumnType("integer")
+                        .HasColumnName("array_max_running");
+
+                    b.Property<int?>("ArrayTaskId")
+                        .HasColumnType("integer")
+                        .HasColumnName("array_task_id");
+
                     b.Property<int>("Attempt")
                         .HasColumnType("integer")
                         .HasColumnName("attempt");
@@ -113,6 +203,10 @@ namespace Conductor.Core.Storage.Migrations
                     b.Property<bool>("CancelRequested")
                         .HasColumnType("boolean")
                         .HasColumnName("cancel_requested");
+
+                    b.Property<double?>("CpuSeconds")
+                        .HasColumnType("double precision")
+                        .HasColumnName("cpu_seconds");
 
                     b.Property<int>("Cpus")
                         .HasColumnType("integer")
@@ -184,9 +278,21 @@ namespace Conductor.Core.Storage.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("partition");
 
+                    b.Property<long?>("PeakMemoryBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("peak_memory_bytes");
+
                     b.Property<int?>("Pid")
                         .HasColumnType("integer")
                         .HasColumnName("pid");
+
+                    b.Property<bool?>("PidAlive")
+                        .HasColumnType("boolean")
+                        .HasColumnName("pid_alive");
+
+                    b.Property<DateTime?>("PidCheckedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("pid_checked_at");
 
                     b.Property<int>("Priority")
                         .HasColumnType("integer")
@@ -213,6 +319,18 @@ namespace Conductor.Core.Storage.Migrations
                     b.Property<int>("RetryDelaySeconds")
                         .HasColumnType("integer")
                         .HasColumnName("retry_delay_seconds");
+
+                    b.Property<int?>("RunUid")
+                        .HasColumnType("integer")
+                        .HasColumnName("run_uid");
+
+                    b.Property<DateTime?>("ScheduleFireTime")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("schedule_fire_time");
+
+                    b.Property<long?>("ScheduleId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("schedule_id");
 
                     b.Property<string>("Script")
                         .IsRequired()
@@ -268,9 +386,18 @@ namespace Conductor.Core.Storage.Migrations
                     b.HasIndex("Account", "Id")
                         .HasDatabaseName("ix_jobs_account_id");
 
+                    b.HasIndex("ArrayJobId", "State")
+                        .HasDatabaseName("ix_jobs_array")
+                        .HasFilter("array_job_id IS NOT NULL");
+
                     b.HasIndex("Node", "State")
                         .HasDatabaseName("ix_jobs_running_node")
                         .HasFilter("state = 'RUNNING'");
+
+                    b.HasIndex("ScheduleId", "ScheduleFireTime")
+                        .IsUnique()
+                        .HasDatabaseName("ux_jobs_schedule_fire")
+                        .HasFilter("schedule_id IS NOT NULL");
 
                     b.HasIndex("State", "Id")
                         .HasDatabaseName("ix_jobs_state_id");
@@ -406,6 +533,80 @@ namespace Conductor.Core.Storage.Migrations
                         .HasName("pk_nodes");
 
                     b.ToTable("nodes", (string)null);
+                });
+
+            modelBuilder.Entity("Conductor.Core.Schedules.Schedule", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Cron")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("cron");
+
+                    b.Property<string>("JobTemplate")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("job_template");
+
+                    b.Property<DateTime?>("LastFireTime")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_fire_time");
+
+                    b.Property<string>("Misfire")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("misfire");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTime?>("NextFireTime")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_fire_time");
+
+                    b.Property<string>("Overlap")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("overlap");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer")
+                        .HasColumnName("status");
+
+                    b.Property<string>("TimeZone")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("time_zone");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_scheduled_jobs");
+
+                    b.HasIndex("NextFireTime")
+                        .HasDatabaseName("ix_scheduled_jobs_due")
+                        .HasFilter("status = 1");
+
+                    b.ToTable("scheduled_jobs", (string)null);
                 });
 #pragma warning restore 612, 618
         }

@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore.Metadata;
 #pragma warning disable 219, 612, 618
 #nullable disable
 
-namespace Conductor.Core.Storage.CompiledModel
+namespace Conductor.Core.Storage.Generated.CompiledModel
 {
     [DbContext(typeof(ConductorDbContext))]
     public partial class ConductorDbContextModel : RuntimeModel

@@ -7,12 +7,12 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 #pragma warning disable 219, 612, 618
 #nullable disable
 
-namespace Conductor.Core.Storage.CompiledModel
+namespace Conductor.Core.Storage.Generated.CompiledModel
 {
     public partial class ConductorDbContextModel
     {
         private ConductorDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("b20a2436-72f7-4033-909c-30258c2e1414"), entityTypeCount: 8)
+            : base(skipDetectChanges: false, modelId: new Guid("f4279d92-c871-4558-86cb-3477a54d650f"), entityTypeCount: 8)
         {
         }
 

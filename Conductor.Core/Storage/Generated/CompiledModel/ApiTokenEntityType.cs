@@ -9,7 +9,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 #pragma warning disable 219, 612, 618
 #nullable disable
 
-namespace Conductor.Core.Storage.CompiledModel
+namespace Conductor.Core.Storage.Generated.CompiledModel
 {
     [EntityFrameworkInternal]
     public partial class ApiTokenEntityType

@@ -9,11 +9,11 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace Conductor.Core.Storage.Migrations
+namespace Conductor.Core.Storage.Generated.Migrations
 {
     [DbContext(typeof(ConductorDbContext))]
-    [Migration("20261122141659_CronSchedules")]
-    partial class CronSchedules
+    [Migration("20261122133927_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -24,6 +24,84 @@ namespace Conductor.Core.Storage.Migrations
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
+
+            modelBuilder.Entity("Conductor.Core.Accounts.AccountUser", b =>
+                {
+                    b.Property<string>("Account")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("account");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("Uid")
+                        .HasColumnType("integer")
+                        .HasColumnName("uid");
+
+                    b.Property<string>("UserName")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("user_name");
+
+                    b.HasKey("Account")
+                        .HasName("pk_account_users");
+
+                    b.HasIndex("Uid")
+                        .IsUnique()
+                        .HasDatabaseName("ix_account_users_uid");
+
+                    b.HasIndex("UserName")
+                        .IsUnique()
+                        .HasDatabaseName("ix_account_users_user_name");
+
+                    b.ToTable("account_users", (string)null);
+                });
+
+            modelBuilder.Entity("Conductor.Core.Accounts.ApiToken", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Account")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("account");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("hash");
+
+                    b.Property<bool>("IsAdmin")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_admin");
+
+                    b.Property<DateTime?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("revoked_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_api_tokens");
+
+                    b.HasIndex("Hash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_api_tokens_hash");
+
+                    b.ToTable("api_tokens", (string)null);
+                });
 
             modelBuilder.Entity("Conductor.Core.Jobs.Allocation", b =>
                 {
@@ -80,6 +158,9 @@ namespace Conductor.Core.Storage.Migrations
                         .HasDatabaseName("ix_allocations_active_node")
                         .HasFilter("released_at IS NULL");
 
+                    b.HasIndex("JobId", "Id")
+                        .HasDatabaseName("ix_allocations_job");
+
                     b.ToTable("allocations", (string)null);
                 });
 
@@ -125,6 +206,10 @@ namespace Conductor.Core.Storage.Migrations
                     b.Property<bool>("CancelRequested")
                         .HasColumnType("boolean")
                         .HasColumnName("cancel_requested");
+
+                    b.Property<double?>("CpuSeconds")
+                        .HasColumnType("double precision")
+                        .HasColumnName("cpu_seconds");
 
                     b.Property<int>("Cpus")
                         .HasColumnType("integer")
@@ -196,9 +281,21 @@ namespace Conductor.Core.Storage.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("partition");
 
+                    b.Property<long?>("PeakMemoryBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("peak_memory_bytes");
+
                     b.Property<int?>("Pid")
                         .HasColumnType("integer")
                         .HasColumnName("pid");
+
+                    b.Property<bool?>("PidAlive")
+                        .HasColumnType("boolean")
+                        .HasColumnName("pid_alive");
+
+                    b.Property<DateTime?>("PidCheckedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("pid_checked_at");
 
                     b.Property<int>("Priority")
                         .HasColumnType("integer")
@@ -225,6 +322,10 @@ namespace Conductor.Core.Storage.Migrations
                     b.Property<int>("RetryDelaySeconds")
                         .HasColumnType("integer")
                         .HasColumnName("retry_delay_seconds");
+
+                    b.Property<int?>("RunUid")
+                        .HasColumnType("integer")
+                        .HasColumnName("run_uid");
 
                     b.Property<DateTime?>("ScheduleFireTime")
                         .HasColumnType("timestamp with time zone")
