@@ -1,0 +1,3 @@
+using Conductor.Cli;
+
+return await Dispatcher.RunAsync(Dispatcher.InvokedName(), args);
