@@ -1,3 +1,6 @@
-using Conductor.Cli;
+namespace Conductor.Cli;
 
-return await Dispatcher.RunAsync(Dispatcher.InvokedName(), args);
+internal static class Program
+{
+    private static Task<int> Main(string[] args) => Dispatcher.RunAsync(Dispatcher.InvokedName(), args);
+}

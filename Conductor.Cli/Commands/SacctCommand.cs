@@ -112,9 +112,9 @@ internal static class SacctCommand
         }
     }
 
-    private record Column(string Key, string Header, int Width, Func<JobInfo, DateTimeOffset, string> Value);
+    internal sealed record Column(string Key, string Header, int Width, Func<JobInfo, DateTimeOffset, string> Value);
 
-    private static List<Column> Columns(string format) => format.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(item =>
+    internal static List<Column> Columns(string format) => format.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(item =>
     {
         var pct = item.IndexOf('%');
         var name = pct >= 0 ? item[..pct] : item;
@@ -123,7 +123,7 @@ internal static class SacctCommand
         return new Column(Fields.Keys.First(k => k.Equals(name, StringComparison.OrdinalIgnoreCase)), f.Header, width, f.Value);
     }).ToList();
 
-    private static IEnumerable<string> Render(List<Column> columns, List<JobInfo> jobs, Request r, DateTimeOffset now)
+    internal static IEnumerable<string> Render(List<Column> columns, List<JobInfo> jobs, Request r, DateTimeOffset now)
     {
         if (r.Separator is { } sep)
         {

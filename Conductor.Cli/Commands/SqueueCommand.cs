@@ -111,7 +111,7 @@ internal static class SqueueCommand
             .Where(j => r.Names.Count == 0 || r.Names.Contains(j.Name)).ToList();
     }
 
-    private static string Header(char c) => c switch
+    internal static string Header(char c) => c switch
     {
         'i' => "JOBID", 'A' => "JOBID", 'F' => "ARRAY_JOB_ID", 'K' => "ARRAY_TASK_ID", 'j' => "NAME", 'u' => "USER", 'a' => "ACCOUNT",
         'P' => "PARTITION", 't' => "ST", 'T' => "STATE", 'M' => "TIME", 'l' => "TIME_LIMIT", 'L' => "TIME_LEFT", 'D' => "NODES",
@@ -119,7 +119,7 @@ internal static class SqueueCommand
         'p' => "PRIORITY", 'V' => "SUBMIT_TIME", 'S' => "START_TIME", 'e' => "END_TIME", 'Z' => "WORK_DIR", 'E' => "DEPENDENCY", _ => "?",
     };
 
-    private static string Value(char c, JobInfo j, DateTimeOffset now) => c switch
+    internal static string Value(char c, JobInfo j, DateTimeOffset now) => c switch
     {
         'i' => j.SlurmId,
         'A' => j.JobId,
