@@ -29,6 +29,7 @@ internal static class CommandTree
         root.Add(LoginCommand.Create(Cx));
         root.Add(ConfigCommand.Create(Cx));
         root.Add(InstallLinksCommand.Create());
-        return root.Parse(args).InvokeAsync();
+        // A CliException is one line and an exit code (the dispatcher prints it), not a stack trace.
+        return root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
     }
 }

@@ -15,16 +15,20 @@ internal static class JobWaiter
     public static async Task<JobInfo> WaitAsync(ApiClient client, string id, DateTimeOffset? deadline, TimeProvider clock, CancellationToken ct)
     {
         var delay = TimeSpan.FromMilliseconds(200);
+        var reached = false;
         while (true)
         {
             try
             {
                 var job = JobInfo.From(await client.GetAsync($"jobs/query/{Uri.EscapeDataString(id)}", ct));
+                reached = true;
                 if (job.IsTerminal) return job;
             }
-            catch (ApiUnreachableException)
+            catch (ApiUnreachableException e)
             {
-                // The API may be restarting; the job goes on regardless. Keep asking until the deadline.
+                // Once it has answered, the API may be restarting; the job goes on regardless: keep asking
+                // until the deadline. An API that never answered is a wrong URL or a stopped service.
+                if (!reached) throw new CliException(e.Message);
             }
             if (deadline is { } d && clock.GetUtcNow() >= d)
                 throw new CliException($"timed out waiting for job {id}", TimeoutExitCode);
