@@ -238,6 +238,11 @@ Submit a job:
 Query it:
   curl -s -H 'Authorization: Bearer $api_token' $base_url/jobs/query/<job_id>
 
+Or with the Slurm-compatible command line (built with the solution; see docs/cli.md):
+  export CONDUCTOR_URL=$base_url CONDUCTOR_TOKEN=$api_token PATH="$PWD/Conductor.Cli/bin/Release/net10.0:\$PATH"
+  conductor sbatch --wrap 'echo hello from \$SLURM_JOB_ID'; conductor squeue; conductor sacct
+  conductor install-links ~/.local/bin   # sbatch, squeue, scancel, sacct, sinfo, scontrol as links
+
 EOF
 
 # Wait until either process exits (or a signal arrives); the EXIT trap then

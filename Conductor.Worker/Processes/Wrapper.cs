@@ -11,7 +11,8 @@ namespace Conductor.Worker.Processes;
 /// 2. enters the working directory ($3) and caps the size of any file the job writes
 ///    (ulimit -f, $4 in 1024-byte blocks or "unlimited": a job writing past it is killed by
 ///    SIGXFSZ, status 153);
-/// 3. becomes the script, with its output going straight to the files ($1, $2): a bash (or sh)
+/// 3. becomes the script, with its output going straight to the files ($1, $2; the same path, as
+///    sbatch's default, is opened once: two opens would write over each other): a bash (or sh)
 ///    script is sourced by this very shell — no fork and no second exec of bash — and a script
 ///    with another interpreter line (#!/usr/bin/env python3) replaces it by exec.
 /// The job is thus one process from the start: its exit status is the script's, which the
@@ -39,9 +40,10 @@ public static class Wrapper
         __cj_first=
         read -r __cj_first <"$0"
         if [[ $__cj_first == '#!'* && $__cj_first != *bash* && $__cj_first != *'/sh'* ]]; then
+            [[ $__cj_out == "$__cj_err" ]] && exec "$0" >"$__cj_out" 2>&1
             exec "$0" >"$__cj_out" 2>"$__cj_err"
         fi
-        exec >"$__cj_out" 2>"$__cj_err"
+        if [[ $__cj_out == "$__cj_err" ]]; then exec >"$__cj_out" 2>&1; else exec >"$__cj_out" 2>"$__cj_err"; fi
         unset __cj_out __cj_err __cj_wd __cj_fsize __cj_first __cj_gate __cj_v
         set --
         . "$0"
