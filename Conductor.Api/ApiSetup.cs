@@ -85,6 +85,7 @@ public static class ApiSetup
         schedules.MapPatch("/{id}", UpdateScheduleEndpoint.Handle);
         schedules.MapDelete("/{id}", DeleteScheduleEndpoint.Handle);
 
+        app.MapGet("/", ServiceInfoEndpoint.Handle);
         app.MapGet("/nodes", NodesEndpoint.Handle);
         app.MapGet("/health", HealthEndpoint.Handle);
         app.MapGet("/stats", StatsEndpoint.Handle);

@@ -6,9 +6,14 @@ namespace Conductor.Api;
 /// <summary>RFC 7807 answers that name the offending field.</summary>
 internal static class Problems
 {
+    /// <remarks>
+    /// <c>detail</c> carries the human text itself (every message, in order): an SCNS-Conductor
+    /// client that prints <c>response.json()["detail"]</c>, as it does with FastAPI's 422, shows
+    /// what is wrong; <c>errors</c> keeps them by field and <c>field</c> names the first.
+    /// </remarks>
     public static ValidationProblem Invalid(FieldErrors errors) =>
         TypedResults.ValidationProblem(errors.ToDictionary(),
-            detail: $"Invalid value for '{errors.FirstField}'.",
+            detail: errors.Summary,
             title: "The request is invalid.",
             extensions: new Dictionary<string, object?> { ["field"] = errors.FirstField });
 

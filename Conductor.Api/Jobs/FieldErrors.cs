@@ -16,4 +16,15 @@ internal sealed class FieldErrors
     public IDictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
 
     public string FirstField => _errors.Keys.First();
+
+    /// <summary>Every message, in the order found, as one text; a long list is cut after the tenth.</summary>
+    public string Summary
+    {
+        get
+        {
+            var all = _errors.Values.SelectMany(m => m).ToList();
+            var text = string.Join(" ", all.Take(10));
+            return all.Count > 10 ? $"{text} (and {all.Count - 10} more problems, listed in 'errors')" : text;
+        }
+    }
 }

@@ -3,43 +3,56 @@ using Conductor.Core.Jobs;
 
 namespace Conductor.Api.Jobs;
 
-/// <summary>The SCNS-Conductor query shape, plus Conductor's priority, pid, cpu_ids and attempt.</summary>
+/// <summary>
+/// The SCNS-Conductor query shape (every field of SCNS's JobQueryResponse, with its type), plus
+/// Conductor's reason, priority, pid, cpu_ids, attempt and detail.exit_status.
+/// </summary>
 internal sealed record JobView(
     string JobId, string State, string Reason, string? ErrorMsg, JobView.Times Time, JobView.Logs JobLog,
     JobView.Details Detail, int Priority, int? Pid, int[] CpuIds, int Attempt)
 {
+    /// <param name="LimitTime">SCNS's format: H:MM:SS, D-HH:MM:SS from a day on, UNLIMITED.</param>
     internal sealed record Times(DateTime SubmitTime, DateTime? StartTime, DateTime? EndTime, DateTime EligibleTime,
         string ElapsedTime, string LimitTime);
 
     /// <param name="Withheld">Why an output is empty although the job may have written some (a link, a file not the job user's); null otherwise.</param>
     internal sealed record Logs(string Stdout, string Stderr, string? Withheld = null);
 
+    /// <param name="ExitCode">Slurm's <c>code:signal</c> ("2:0" exit 2, "0:9" killed by signal 9); "" until the job ends.</param>
+    /// <param name="ExitStatus">The same as bash reports it ($?: 2, 137); null until the job ends.</param>
     internal sealed record Details(string JobName, string User, string Partition, int AllocatedCpus, int AllocatedNodes,
-        string NodeList, string ExitCode, string? WorkDir, string DataSource, string Account);
+        string NodeList, string ExitCode, int? ExitStatus, string WorkDir, string DataSource, string Account);
 
     /// <param name="latestCpuIds">The cores of the job's latest allocation, if it ever held one.</param>
-    public static JobView From(Job job, int[]? latestCpuIds, Logs logs, DateTime now)
+    /// <param name="dataDir">The workers' data dir: a job without a working directory of its own works in &lt;data&gt;/jobs/&lt;id&gt;.</param>
+    public static JobView From(Job job, int[]? latestCpuIds, Logs logs, DateTime now, string dataDir)
     {
         var elapsed = job.StartTime is { } start ? (job.EndTime ?? now) - start : TimeSpan.Zero;
         var cpuIds = job.State == JobState.Running || job.State.IsTerminal() ? latestCpuIds ?? [] : [];
         return new JobView(
             Id(job.Id), job.State.ToWire(), job.Reason, job.ErrorMsg,
-            new Times(job.SubmitTime, job.StartTime, job.EndTime, job.EligibleTime, SlurmTime.FormatElapsed(elapsed), Limit(job.TimeLimitSeconds)),
+            new Times(job.SubmitTime, job.StartTime, job.EndTime, job.EligibleTime, SlurmTime.FormatElapsed(elapsed), ScnsTime.FormatLimit(job.TimeLimitSeconds)),
             logs,
             new Details(job.Name ?? $"job-{Id(job.Id)}", job.Account, job.Partition, cpuIds.Length > 0 ? cpuIds.Length : job.Cpus,
-                job.Node is null ? 0 : 1, job.Node ?? "", ExitCode(job.ExitCode), job.WorkDir, "conductor", job.Account),
+                1, job.Node ?? "", ExitCode(job.ExitCode), job.ExitCode, WorkDir(job, dataDir), DataSources.Api, job.Account),
             job.Priority, job.Pid, cpuIds, job.Attempt);
     }
 
     public static string Id(long id) => id.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>Slurm's <c>code:signal</c>: the exit status as bash reports it and, for 128+n, the signal n.</summary>
-    public static string ExitCode(int? code) => code switch
+    /// <summary>
+    /// Slurm's <c>code:signal</c> from bash's exit status: 128+n (n a signal, 1-31) is "0:n", as
+    /// sacct shows a job killed by signal n; anything else is "code:0". A script that itself ends
+    /// with <c>exit 137</c> reads as killed by SIGKILL: bash's number cannot tell them apart.
+    /// </summary>
+    public static string ExitCode(int? status) => status switch
     {
         null => "",
-        > 128 and < 160 => $"{code}:{code - 128}",
-        _ => $"{code}:0",
+        > 128 and < 160 => string.Create(CultureInfo.InvariantCulture, $"0:{status - 128}"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{status}:0"),
     };
 
-    private static string Limit(int? seconds) => seconds is { } s ? SlurmTime.FormatElapsed(TimeSpan.FromSeconds(s)) : "UNLIMITED";
+    /// <summary>Always a string, as in SCNS: before the worker records it, the directory the job will get.</summary>
+    private static string WorkDir(Job job, string dataDir) =>
+        job.WorkDir ?? Path.Combine(Path.GetFullPath(dataDir), Core.Files.DataLayout.JobsName, Id(job.Id));
 }
