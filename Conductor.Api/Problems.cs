@@ -17,6 +17,17 @@ internal static class Problems
             title: "The request is invalid.",
             extensions: new Dictionary<string, object?> { ["field"] = errors.FirstField });
 
+    /// <summary>413: the body is over its limit (<see cref="FieldErrors.TooLarge"/>).</summary>
+    public static ProblemHttpResult TooLarge(FieldErrors errors) =>
+        TypedResults.Problem(detail: errors.Summary, statusCode: StatusCodes.Status413PayloadTooLarge, title: "The request body is too large.",
+            extensions: new Dictionary<string, object?> { ["field"] = "body" });
+
+    /// <summary>409: an Idempotency-Key already names a different request.</summary>
+    public static ProblemHttpResult KeyReused(string jobId) =>
+        TypedResults.Problem(detail: $"This Idempotency-Key was already used for a different request (job {jobId}); a new request needs a new key.",
+            statusCode: StatusCodes.Status409Conflict, title: "Idempotency-Key reused.",
+            extensions: new Dictionary<string, object?> { ["field"] = "Idempotency-Key" });
+
     public static ValidationProblem Invalid(string field, string message)
     {
         var errors = new FieldErrors();

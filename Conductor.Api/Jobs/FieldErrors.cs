@@ -7,6 +7,15 @@ internal sealed class FieldErrors
 
     public bool Any => _errors.Count > 0;
 
+    /// <summary>The body was over its size limit: 413, not 400.</summary>
+    public bool TooLarge { get; private set; }
+
+    public void AddTooLarge(int maxBytes)
+    {
+        TooLarge = true;
+        Add("body", $"The request body must be at most {maxBytes} bytes.");
+    }
+
     public void Add(string field, string message)
     {
         if (!_errors.TryGetValue(field, out var list)) _errors[field] = list = [];

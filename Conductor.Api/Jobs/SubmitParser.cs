@@ -18,7 +18,8 @@ internal static partial class SubmitParser
     private static partial Regex EnvName();
 
     /// <remarks>The job's account is decided by <see cref="JobAccess.SubmitAccount"/> for <paramref name="caller"/>.</remarks>
-    public static JobSpec? Parse(JsonElement root, string prefix, ApiOptions limits, Caller caller, FieldErrors errors)
+    /// <param name="strict">Unknown or misplaced fields are errors (<see cref="KnownFields"/>); off only for templates stored before that rule.</param>
+    public static JobSpec? Parse(JsonElement root, string prefix, ApiOptions limits, Caller caller, FieldErrors errors, bool strict = true)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -34,6 +35,7 @@ internal static partial class SubmitParser
             errors.Add(jobPath, "'job' must be an object.");
             return null;
         }
+        if (strict) KnownFields.Check(root, job, prefix, errors);
         var spec = job.ValueKind == JsonValueKind.Object
             ? ParseJob(job, jobPath, limits, caller, errors)
             : new JobSpec { Script = "", Account = JobAccess.SubmitAccount(caller, null, $"{jobPath}.account", errors) };
