@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Globalization;
 using Conductor.Core.Jobs;
 
@@ -8,20 +9,40 @@ namespace Conductor.Api.Jobs;
 /// Conductor's reason, priority, pid, cpu_ids, attempt and detail.exit_status.
 /// </summary>
 internal sealed record JobView(
-    string JobId, string State, string Reason, string? ErrorMsg, JobView.Times Time, JobView.Logs JobLog,
-    JobView.Details Detail, int Priority, int? Pid, int[] CpuIds, int Attempt)
+    [property: Description("The job's id, a string of digits as SCNS answers it.")] string JobId,
+    [property: Description("PENDING, RUNNING, COMPLETED, FAILED or CANCELLED.")] string State,
+    [property: Description("Conductor: why it waits or how it ended, in Slurm's words (Priority, Resources, Dependency, BeginTime, TimeLimit, NonZeroExitCode...).")] string Reason,
+    [property: Description("Why it failed, for people; null otherwise.")] string? ErrorMsg,
+    JobView.Times Time, JobView.Logs JobLog, JobView.Details Detail,
+    [property: Description("Conductor: higher runs first.")] int Priority,
+    [property: Description("Conductor: the job's process id (its process group) on its node, once started.")] int? Pid,
+    [property: Description("Conductor: the cores it is pinned to.")] int[] CpuIds,
+    [property: Description("Conductor: 1 for the first run, more after retries.")] int Attempt)
 {
     /// <param name="LimitTime">SCNS's format: H:MM:SS, D-HH:MM:SS from a day on, UNLIMITED.</param>
-    internal sealed record Times(DateTime SubmitTime, DateTime? StartTime, DateTime? EndTime, DateTime EligibleTime,
-        string ElapsedTime, string LimitTime);
+    [Description("Times are ISO 8601 in UTC, with a Z.")]
+    internal sealed record Times(DateTime SubmitTime, DateTime? StartTime, DateTime? EndTime,
+        [property: Description("When it may start: its begin_time, or its submit time.")] DateTime EligibleTime,
+        [property: Description("Run time so far or in all, D-HH:MM:SS.")] string ElapsedTime,
+        [property: Description("Its time limit as SCNS formats it: H:MM:SS, D-HH:MM:SS from a day on, or UNLIMITED.")] string LimitTime);
 
     /// <param name="Withheld">Why an output is empty although the job may have written some (a link, a file not the job user's); null otherwise.</param>
-    internal sealed record Logs(string Stdout, string Stderr, string? Withheld = null);
+    [Description("Each output whole below 1 MiB, else its last 1,000 lines under a line saying so.")]
+    internal sealed record Logs(string Stdout, string Stderr,
+        [property: Description("Conductor: why an output is not shown although the job may have written some (a link, a file not the job user's).")] string? Withheld = null);
 
     /// <param name="ExitCode">Slurm's <c>code:signal</c> ("2:0" exit 2, "0:9" killed by signal 9); "" until the job ends.</param>
     /// <param name="ExitStatus">The same as bash reports it ($?: 2, 137); null until the job ends.</param>
-    internal sealed record Details(string JobName, string User, string Partition, int AllocatedCpus, int AllocatedNodes,
-        string NodeList, string ExitCode, int? ExitStatus, string WorkDir, string DataSource, string Account);
+    internal sealed record Details(string JobName,
+        [property: Description("The account, as SCNS sends it here.")] string User, string Partition,
+        [property: Description("Cores held (or requested, before it starts).")] int AllocatedCpus,
+        [property: Description("Always 1: a job runs on one node.")] int AllocatedNodes,
+        [property: Description("The node it runs or ran on; \"\" before it starts.")] string NodeList,
+        [property: Description("Slurm's code:signal: \"2:0\" exit 2, \"0:9\" killed by signal 9; \"\" until it ends.")] string ExitCode,
+        [property: Description("Conductor: the exit status as bash reports it (2, 137 for SIGKILL); null until it ends.")] int? ExitStatus,
+        [property: Description("Its working directory (before it starts: the directory it will get).")] string WorkDir,
+        [property: Description("Where it was submitted from: API, CLI or WEB (header X-Conductor-Client).")] string DataSource,
+        string Account);
 
     /// <param name="latestCpuIds">The cores of the job's latest allocation, if it ever held one.</param>
     /// <param name="dataDir">The workers' data dir: a job without a working directory of its own works in &lt;data&gt;/jobs/&lt;id&gt;.</param>
