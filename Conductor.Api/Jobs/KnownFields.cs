@@ -27,22 +27,26 @@ internal static class KnownFields
         foreach (var p in root.EnumerateObject())
         {
             if (Top.Contains(p.Name, StringComparer.Ordinal)) continue;
+            var field = At(Shown(p.Name));
             if (Job.Contains(p.Name, StringComparer.Ordinal))
-                errors.Add(At(p.Name), $"'{At(p.Name)}' belongs inside 'job': did you mean '{At("job." + p.Name)}'?");
+                errors.Add(field, $"'{field}' belongs inside 'job': did you mean '{At("job." + p.Name)}'?");
             else
-                errors.Add(At(p.Name), $"'{At(p.Name)}' is not a field of a submit body{Suggest(p.Name, Top.Concat(Job.Select(j => "job." + j)), At)}.");
+                errors.Add(field, $"'{field}' is not a field of a submit body{Suggest(p.Name, Top.Concat(Job.Select(j => "job." + j)), At)}.");
         }
         if (job.ValueKind != JsonValueKind.Object) return;
         foreach (var p in job.EnumerateObject())
         {
             if (Job.Contains(p.Name, StringComparer.Ordinal)) continue;
-            var field = At("job." + p.Name);
+            var field = At("job." + Shown(p.Name));
             if (Top.Contains(p.Name, StringComparer.Ordinal))
                 errors.Add(field, $"'{field}' belongs beside 'job', not inside it: did you mean '{At(p.Name)}'?");
             else
                 errors.Add(field, $"'{field}' is not a field of 'job'{Suggest(p.Name, Job.Select(j => "job." + j), At)}.");
         }
     }
+
+    /// <summary>A name as errors show it: a megabyte-long key is not echoed back whole.</summary>
+    private static string Shown(string name) => name.Length <= 64 ? name : name[..64] + "...";
 
     /// <summary>", did you mean 'x'?" for the nearest name within a few edits, else a pointer to the list.</summary>
     private static string Suggest(string name, IEnumerable<string> candidates, Func<string, string> at)
