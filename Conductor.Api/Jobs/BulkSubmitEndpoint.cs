@@ -28,7 +28,8 @@ internal static class BulkSubmitEndpoint
         var errors = new FieldErrors();
         using var body = await RequestBody.ReadAsync(request, limits.MaxBulkBodyBytes, errors, ct);
         if (body is null) return errors.TooLarge ? Problems.TooLarge(errors) : Problems.Invalid(errors);
-        var specs = Parse(body.RootElement, limits, caller, errors);
+        var source = DataSources.FromHeader(request.Headers[DataSources.Header]);
+        var specs = Parse(body.RootElement, limits, caller, errors)?.Select(s => s with { DataSource = source }).ToList();
         if (specs is null) return Problems.Invalid(errors);
         await capacity.CheckAllAsync(specs, i => $"[{i}].job", errors, ct);
         await DependencyTargets.CheckAsync(jobs, caller, specs, i => $"[{i}].job", errors, ct);

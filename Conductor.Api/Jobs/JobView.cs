@@ -55,7 +55,7 @@ internal sealed record JobView(
             new Times(job.SubmitTime, job.StartTime, job.EndTime, job.EligibleTime, SlurmTime.FormatElapsed(elapsed), ScnsTime.FormatLimit(job.TimeLimitSeconds)),
             logs,
             new Details(job.Name ?? $"job-{Id(job.Id)}", job.Account, job.Partition, cpuIds.Length > 0 ? cpuIds.Length : job.Cpus,
-                1, job.Node ?? "", ExitCode(job.ExitCode), job.ExitCode, WorkDir(job, dataDir), DataSources.Api, job.Account),
+                1, job.Node ?? "", ExitCode(job.ExitCode), job.ExitCode, WorkDir(job, dataDir), job.DataSource, job.Account),
             job.Priority, job.Pid, cpuIds, job.Attempt);
     }
 

@@ -29,6 +29,7 @@ internal static class SubmitEndpoint
         if (body is null) return errors.TooLarge ? Problems.TooLarge(errors) : Problems.Invalid(errors);
         var spec = SubmitParser.Parse(body.RootElement, "", options.Value, caller, errors);
         if (spec is null) return Problems.Invalid(errors);
+        spec = spec with { DataSource = DataSources.FromHeader(request.Headers[DataSources.Header]) };
         await capacity.CheckAsync(spec, "job", errors, ct);
         await DependencyTargets.CheckAsync(jobs, caller, [spec], _ => "job", errors, ct);
         if (errors.Any) return Problems.Invalid(errors);

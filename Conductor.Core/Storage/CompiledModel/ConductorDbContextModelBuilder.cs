@@ -12,7 +12,7 @@ namespace Conductor.Core.Storage.CompiledModel
     public partial class ConductorDbContextModel
     {
         private ConductorDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("b20a2436-72f7-4033-909c-30258c2e1414"), entityTypeCount: 8)
+            : base(skipDetectChanges: false, modelId: new Guid("2f486849-0555-4e65-9373-8bcdcf057a61"), entityTypeCount: 8)
         {
         }
 

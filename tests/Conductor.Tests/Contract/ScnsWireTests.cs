@@ -70,6 +70,28 @@ public sealed class ScnsWireTests(ClusterFixture cluster) : IClassFixture<Cluste
             "BASH_ENV is not read by the job's start-up shell, only by the bash the script starts");
     }
 
+    [Theory]
+    [InlineData("cli", "CLI")]
+    [InlineData("WEB", "WEB")]
+    [InlineData("curl/8", "API")]
+    [InlineData(null, "API")]
+    public async Task DataSource_ComesFromTheClientHeader(string? header, string expected)
+    {
+        using var single = new HttpRequestMessage(HttpMethod.Post, "/jobs/submit") { Content = JsonContent.Create(new { job = new { }, script = "true" }) };
+        using var bulk = new HttpRequestMessage(HttpMethod.Post, "/jobs/submit/bulk") { Content = JsonContent.Create(new[] { new { job = new { }, script = "true" } }) };
+        if (header is not null)
+        {
+            single.Headers.Add("X-Conductor-Client", header);
+            bulk.Headers.Add("X-Conductor-Client", header);
+        }
+
+        var one = JsonNode.Parse(await (await Client.Http.SendAsync(single)).Content.ReadAsStringAsync())!["job_id"]!.GetValue<string>();
+        var many = JsonNode.Parse(await (await Client.Http.SendAsync(bulk)).Content.ReadAsStringAsync())!["job_ids"]![0]!.GetValue<string>();
+
+        foreach (var id in new[] { one, many })
+            (await Client.QueryAsync(id))["detail"]!["data_source"]!.GetValue<string>().Should().Be(expected);
+    }
+
     [Fact]
     public async Task AReservedVariable_IsRefusedWithItsReason()
     {
