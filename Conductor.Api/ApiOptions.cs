@@ -48,6 +48,9 @@ public sealed class ApiOptions
     /// <summary>Directories the operator configured, trusted to hold links of the operator's own in their paths (see <see cref="Core.Files.OutputFile"/>).</summary>
     internal IReadOnlyList<string> TrustedRoots => [.. AllowedRoots ?? [], DataDir ?? "./data"];
 
-    /// <summary>How many bytes of each output file the query endpoint returns (the tail).</summary>
-    public int LogTailBytes { get; set; } = 64 * 1024;
+    /// <summary>
+    /// For an output file of 1 MiB or more, how many of its last bytes the query endpoint searches
+    /// for the last 1,000 lines it returns (SCNS's rule; smaller files are returned whole).
+    /// </summary>
+    public int LogTailBytes { get; set; } = 1024 * 1024;
 }

@@ -1,11 +1,11 @@
 using System.Text.Json;
 using Conductor.Api.Auth;
+using Conductor.Api.Docs;
 using Conductor.Api.Health;
 using Conductor.Api.Http;
 using Conductor.Api.Jobs;
 using Conductor.Api.Limits;
 using Conductor.Api.Messaging;
-using Conductor.Api.Nodes;
 using Conductor.Api.Stats;
 using Conductor.Api.Schedules;
 using Conductor.Core.Storage;
@@ -58,6 +58,7 @@ public static class ApiSetup
         services.AddHostedService<DeadNodeMonitor>();
         services.AddConductorStats();
         services.AddHostedService<ScheduleRunner>();
+        services.AddConductorOpenApi();
         return builder;
     }
 
@@ -68,28 +69,8 @@ public static class ApiSetup
         app.UseMiddleware<RequestGuard>();
         app.UseMiddleware<AuthMiddleware>();
 
-        var jobs = app.MapGroup("/jobs");
-        jobs.MapPost("/submit", SubmitEndpoint.Handle);
-        jobs.MapPost("/submit/bulk", BulkSubmitEndpoint.Handle);
-        jobs.MapGet("/query/{id}", QueryEndpoint.Handle);
-        jobs.MapPost("/cancel/{id}", CancelEndpoint.Handle);
-        jobs.MapGet("", ListEndpoint.Handle);
-        jobs.MapGet("/{id}/events", EventsEndpoint.Handle);
-        jobs.MapGet("/{id}/logs", LogsEndpoint.Handle);
-        jobs.MapPost("/resubmit/{id}", ResubmitEndpoint.Handle);
-
-        var schedules = app.MapGroup("/scheduled-jobs").AddEndpointFilter(Caller.AdminOnly);
-        schedules.MapPost("", CreateScheduleEndpoint.Handle);
-        schedules.MapGet("", ListSchedulesEndpoint.Handle);
-        schedules.MapGet("/{id}", GetScheduleEndpoint.Handle);
-        schedules.MapPatch("/{id}", UpdateScheduleEndpoint.Handle);
-        schedules.MapDelete("/{id}", DeleteScheduleEndpoint.Handle);
-
-        app.MapGet("/nodes", NodesEndpoint.Handle);
-        app.MapGet("/health", HealthEndpoint.Handle);
-        app.MapGet("/stats", StatsEndpoint.Handle);
-        app.MapGet("/dashboard", DashboardEndpoint.Handle);
-        app.MapGet("/metrics", MetricsEndpoint.Handle);
+        app.MapConductorRoutes();
+        app.MapConductorDocs();
         return app;
     }
 

@@ -51,7 +51,9 @@ public sealed class AuthMiddleware(
 
     public bool AnonymousAllowed => binding.IsLoopbackOnly || options.Value.AllowAnonymous;
 
+    /// <remarks>"/" (the service information) only as itself: as a prefix it would open everything.</remarks>
     private bool IsOpen(PathString path) =>
+        path.Value == "/" ||
         options.Value.OpenEndpoints.Any(open => path.Equals(open, StringComparison.OrdinalIgnoreCase)
                                                 || path.StartsWithSegments(open, StringComparison.OrdinalIgnoreCase));
 

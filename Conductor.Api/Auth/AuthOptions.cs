@@ -10,8 +10,8 @@ public sealed class AuthOptions
     /// </summary>
     public bool AllowAnonymous { get; set; }
 
-    /// <summary>Path prefixes served without a token.</summary>
-    public string[] OpenEndpoints { get; set; } = ["/health", "/metrics"];
+    /// <summary>Path prefixes served without a token (and "/" itself, the service information).</summary>
+    public string[] OpenEndpoints { get; set; } = ["/health", "/metrics", "/openapi", "/docs"];
 
     /// <summary>
     /// How long a token lookup (and "does any token exist") is reused before asking the database

@@ -37,7 +37,8 @@ public static class TokenCommands
     private static async Task<int> CreateAsync(TokenStore store, string[] args)
     {
         var account = args.SkipWhile(a => a != "--account").Skip(1).FirstOrDefault();
-        if (account is null || !AccountName.IsValid(account)) return Fail("token create needs --account NAME (letters, digits, . _ @ -). " + Usage);
+        if (account is null || !AccountName.IsValid(account))
+            return Fail("token create needs --account NAME (1 to 128 letters or digits, any script, and . _ @ -). " + Usage);
         if (args.Except(["--account", account, "--admin"]).Any()) return Fail(Usage);
         var (token, secret) = await store.CreateAsync(account, args.Contains("--admin"), CancellationToken.None);
         await Console.Error.WriteLineAsync($"Created token {token.Id} for account '{token.Account}'{(token.IsAdmin ? " (admin)" : "")}. " +

@@ -27,18 +27,51 @@ internal static class BulkSubmitEndpoint
         AllowLargeBody(request.HttpContext, limits.MaxBulkBodyBytes);
         var errors = new FieldErrors();
         using var body = await RequestBody.ReadAsync(request, limits.MaxBulkBodyBytes, errors, ct);
-        if (body is null) return Problems.Invalid(errors);
-        var specs = Parse(body.RootElement, limits, caller, errors);
+        if (body is null) return errors.TooLarge ? Problems.TooLarge(errors) : Problems.Invalid(errors);
+        var source = DataSources.FromHeader(request.Headers[DataSources.Header]);
+        var specs = Parse(body.RootElement, limits, caller, errors)?.Select(s => s with { DataSource = source }).ToList();
         if (specs is null) return Problems.Invalid(errors);
         await capacity.CheckAllAsync(specs, i => $"[{i}].job", errors, ct);
         await DependencyTargets.CheckAsync(jobs, caller, specs, i => $"[{i}].job", errors, ct);
         if (errors.Any) return Problems.Invalid(errors);
+        if (!IdempotencyKey.TryRead(request, out var key)) return Problems.Invalid(IdempotencyKey.Header, IdempotencyKey.Malformed);
+        if (key is not null)
+        {
+            specs = Keyed(specs, caller, key);
+            if (await ReplayAsync(jobs, specs, ct) is { } replay) return replay;
+        }
         foreach (var account in specs.GroupBy(s => s.Account))
             if (await quota.CheckAsync(request.HttpContext, account.Key, account.Count(), "[0].job.account", ct) is { } tooMany) return tooMany;
 
         var ids = await jobs.SubmitAsync(specs, ct);
+        // A racing retry won the keys: answer its jobs (or its conflict), as a later retry would.
+        if (key is not null && ids.Count != specs.Count && await ReplayAsync(jobs, specs, ct) is { } raced) return raced;
         foreach (var partition in specs.Select(s => s.Partition).Distinct()) wakeUps.Submitted(partition);
         var wire = ids.Select(id => id.ToString(CultureInfo.InvariantCulture)).ToList();
+        return TypedResults.Created("/jobs", new Response(wire));
+    }
+
+    /// <summary>
+    /// Every job of the bulk gets a key of its own, derived from the header, the caller's account
+    /// (another account's identical key must neither reuse nor reveal its jobs) and its position.
+    /// </summary>
+    private static List<JobSpec> Keyed(List<JobSpec> specs, Caller caller, string key) =>
+        specs.Select((s, i) => s with { IdempotencyKey = Core.Accounts.TokenSecret.Hash($"{caller.Account}\nbulk\n{key}\n{i}") }).ToList();
+
+    /// <summary>
+    /// With the key already used: 201 with the same jobs when this is the same request, 409 when
+    /// it is another; null when the key is new.
+    /// </summary>
+    private static async Task<Results<Created<Response>, ValidationProblem, ProblemHttpResult>?> ReplayAsync(
+        JobStore jobs, List<JobSpec> specs, CancellationToken ct)
+    {
+        var existing = await jobs.FindByIdempotencyKeysAsync(specs.Select(s => s.IdempotencyKey!).ToList(), ct);
+        if (existing.Count == 0) return null;
+        var byKey = existing.ToDictionary(j => j.IdempotencyKey!, StringComparer.Ordinal);
+        var same = existing.Count == specs.Count
+                   && specs.All(s => byKey.TryGetValue(s.IdempotencyKey!, out var job) && IdempotentRequest.Matches(s, job));
+        if (!same) return Problems.KeyReused(existing[0].Id.ToString(CultureInfo.InvariantCulture));
+        var wire = specs.Select(s => byKey[s.IdempotencyKey!].Id.ToString(CultureInfo.InvariantCulture)).ToList();
         return TypedResults.Created("/jobs", new Response(wire));
     }
 

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace Conductor.Api.Jobs;
 
-/// <summary><c>GET /jobs/query/{id}</c>: state, times, the tail of both outputs, and details.</summary>
+/// <summary><c>GET /jobs/query/{id}</c>: state, times, both outputs (SCNS's rule, <see cref="ScnsLog"/>), and details.</summary>
 internal static class QueryEndpoint
 {
     public static async Task<Results<Ok<JobView>, ProblemHttpResult>> Handle(
@@ -18,10 +18,10 @@ internal static class QueryEndpoint
         job.Reason = await jobs.WaitReasonAsync(job, ct);
         var tail = options.Value.LogTailBytes;
         var trusted = options.Value.TrustedRoots;
-        var stdout = await LogTail.ReadAsync(job.StdoutPath, job.RunUid, trusted, tail, ct);
-        var stderr = await LogTail.ReadAsync(job.StderrPath, job.RunUid, trusted, tail, ct);
+        var stdout = await ScnsLog.ReadAsync(job.StdoutPath, job.RunUid, trusted, tail, ct);
+        var stderr = await ScnsLog.ReadAsync(job.StderrPath, job.RunUid, trusted, tail, ct);
         var logs = new JobView.Logs(stdout.Text, stderr.Text, Withheld(stdout.Withheld, stderr.Withheld));
-        return TypedResults.Ok(JobView.From(job, status.LatestCpuIds, logs, clock.GetUtcNow().UtcDateTime));
+        return TypedResults.Ok(JobView.From(job, status.LatestCpuIds, logs, clock.GetUtcNow().UtcDateTime, options.Value.DataDir ?? "./data"));
     }
 
     /// <summary>Why output is missing from job_log (null when nothing was withheld; "the job has not run yet" is no news).</summary>

@@ -3,20 +3,28 @@ using System.Text.Json;
 
 namespace Conductor.Api.Jobs;
 
-/// <summary>Reads a JSON body with a size cap, turning oversize, malformed or non-text input into field errors.</summary>
+/// <summary>Reads a JSON body with a size cap, turning oversize (<see cref="FieldErrors.TooLarge"/>), malformed or non-text input into field errors.</summary>
 internal static class RequestBody
 {
     public static async Task<JsonDocument?> ReadAsync(HttpRequest request, int maxBytes, FieldErrors errors, CancellationToken ct)
     {
         if (request.ContentLength > maxBytes)
         {
-            errors.Add("body", $"The request body must be at most {maxBytes} bytes.");
+            errors.AddTooLarge(maxBytes);
             return null;
         }
-        var body = await ReadAllAsync(request.Body, request.ContentLength, maxBytes, ct);
+        ReadOnlyMemory<byte>? body;
+        try
+        {
+            body = await ReadAllAsync(request.Body, request.ContentLength, maxBytes, ct);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            body = null; // Kestrel's own cap, below ours
+        }
         if (body is null)
         {
-            errors.Add("body", $"The request body must be at most {maxBytes} bytes.");
+            errors.AddTooLarge(maxBytes);
             return null;
         }
         JsonDocument document;

@@ -14,7 +14,7 @@ namespace Conductor.Api.Jobs;
 internal static class ResubmitEndpoint
 {
     public static async Task<Results<Created<SubmitEndpoint.Response>, ProblemHttpResult>> Handle(
-        string id, Caller caller, JobAccess access, JobStore jobs, WakeUpPublisher wakeUps, CancellationToken ct)
+        string id, HttpRequest request, Caller caller, JobAccess access, JobStore jobs, WakeUpPublisher wakeUps, CancellationToken ct)
     {
         var job = await access.FindAsync(caller, id, ct);
         if (job is null) return Problems.JobNotFound(id);
@@ -24,7 +24,9 @@ internal static class ResubmitEndpoint
                 statusCode: StatusCodes.Status409Conflict, title: "The job has not finished.",
                 extensions: new Dictionary<string, object?> { ["field"] = "id", ["state"] = job.State.ToWire() });
 
-        var ids = await jobs.SubmitAsync([JobSpec.CopyOf(job)], ct);
+        // The copy comes from where the resubmit request came from.
+        var copy = JobSpec.CopyOf(job) with { DataSource = DataSources.FromHeader(request.Headers[DataSources.Header]) };
+        var ids = await jobs.SubmitAsync([copy], ct);
         wakeUps.Submitted(job.Partition);
         var newId = JobView.Id(ids[0]);
         return TypedResults.Created($"/jobs/query/{newId}", new SubmitEndpoint.Response(newId));

@@ -41,10 +41,14 @@ internal static class SchedulingFields
     private static DateTime? ParseBeginTime(string? text, string field, FieldErrors errors)
     {
         if (text is null) return null;
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
-            && text.Contains('T', StringComparison.OrdinalIgnoreCase))
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
+            || !text.Contains('T', StringComparison.OrdinalIgnoreCase))
+            errors.Add(field, $"'{field}' must be an ISO 8601 date and time such as 2026-12-01T02:00:00Z.");
+        // A year such as 0001 or 9999 is a typo, and PostgreSQL or the scheduler's arithmetic would choke on it.
+        else if (at.UtcDateTime.Year is < 1970 or >= 2100)
+            errors.Add(field, $"'{field}' must lie between 1970 and 2100.");
+        else
             return at.UtcDateTime;
-        errors.Add(field, $"'{field}' must be an ISO 8601 date and time such as 2026-12-01T02:00:00Z.");
         return null;
     }
 

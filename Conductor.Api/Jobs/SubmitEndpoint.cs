@@ -26,22 +26,25 @@ internal static class SubmitEndpoint
     {
         var errors = new FieldErrors();
         using var body = await RequestBody.ReadAsync(request, options.Value.EffectiveMaxBodyBytes, errors, ct);
-        if (body is null) return Problems.Invalid(errors);
+        if (body is null) return errors.TooLarge ? Problems.TooLarge(errors) : Problems.Invalid(errors);
         var spec = SubmitParser.Parse(body.RootElement, "", options.Value, caller, errors);
         if (spec is null) return Problems.Invalid(errors);
+        spec = spec with { DataSource = DataSources.FromHeader(request.Headers[DataSources.Header]) };
         await capacity.CheckAsync(spec, "job", errors, ct);
         await DependencyTargets.CheckAsync(jobs, caller, [spec], _ => "job", errors, ct);
         if (errors.Any) return Problems.Invalid(errors);
 
-        var key = request.Headers["Idempotency-Key"].ToString();
-        if (key.Length > 200 || key.Any(char.IsControl)) return Problems.Invalid("Idempotency-Key", "The Idempotency-Key header must be at most 200 printable characters.");
+        if (!IdempotencyKey.TryRead(request, out var key)) return Problems.Invalid(IdempotencyKey.Header, IdempotencyKey.Malformed);
         // Scoped to the account: another account's identical key must neither reuse nor reveal its job.
-        if (key.Length > 0) spec = spec with { IdempotencyKey = Core.Accounts.TokenSecret.Hash($"{spec.Account}\n{key}") };
+        if (key is not null) spec = spec with { IdempotencyKey = Core.Accounts.TokenSecret.Hash($"{spec.Account}\n{key}") };
 
         var expanded = spec.Expand();
         if (await quota.CheckAsync(request.HttpContext, spec.Account, expanded.Count, "job.account", ct) is { } tooMany) return tooMany;
 
         var ids = await batcher.SubmitAsync(expanded, ct);
+        // A key already taken answers its job: the same one only for the same request.
+        if (key is not null && (ids.Count != expanded.Count || await jobs.GetAsync(ids[0], ct) is not { } head || !IdempotentRequest.Matches(expanded[0], head)))
+            return Problems.KeyReused(JobView.Id(ids[0]));
         metrics.Submitted.Inc(ids.Count);
         var wire = ids.Select(JobView.Id).ToList();
         return TypedResults.Created($"/jobs/query/{wire[0]}", new Response(wire[0], spec.Array is null ? null : wire));

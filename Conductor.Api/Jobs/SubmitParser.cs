@@ -18,7 +18,8 @@ internal static partial class SubmitParser
     private static partial Regex EnvName();
 
     /// <remarks>The job's account is decided by <see cref="JobAccess.SubmitAccount"/> for <paramref name="caller"/>.</remarks>
-    public static JobSpec? Parse(JsonElement root, string prefix, ApiOptions limits, Caller caller, FieldErrors errors)
+    /// <param name="strict">Unknown or misplaced fields are errors (<see cref="KnownFields"/>); off only for templates stored before that rule.</param>
+    public static JobSpec? Parse(JsonElement root, string prefix, ApiOptions limits, Caller caller, FieldErrors errors, bool strict = true)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -34,6 +35,7 @@ internal static partial class SubmitParser
             errors.Add(jobPath, "'job' must be an object.");
             return null;
         }
+        if (strict) KnownFields.Check(root, job, prefix, errors);
         var spec = job.ValueKind == JsonValueKind.Object
             ? ParseJob(job, jobPath, limits, caller, errors)
             : new JobSpec { Script = "", Account = JobAccess.SubmitAccount(caller, null, $"{jobPath}.account", errors) };
@@ -94,7 +96,8 @@ internal static partial class SubmitParser
     private static string? ParseAccount(string? account, string field, ApiOptions limits, FieldErrors errors)
     {
         if (account is null || AccountName.IsValid(account, limits.MaxAccountLength)) return account;
-        errors.Add(field, $"'{field}' must be 1 to {Math.Min(limits.MaxAccountLength, AccountName.MaxLength)} letters, digits, '.', '_', '@' or '-'.");
+        errors.Add(field, $"'{field}' must be 1 to {Math.Min(limits.MaxAccountLength, AccountName.MaxLength)} letters or digits (any script, " +
+            "such as 项目A) and '.', '_', '@' or '-', starting with a letter or digit; no spaces or symbols.");
         return account;
     }
 
@@ -109,8 +112,9 @@ internal static partial class SubmitParser
     private static int? ParseTimeLimit(string? text, string field, FieldErrors errors)
     {
         if (text is null) return null;
-        if (SlurmTime.TryParseSeconds(text, out var seconds)) return seconds;
-        errors.Add(field, $"'{field}' must be a Slurm time: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS.");
+        if (ScnsTime.TryParseSeconds(text, out var seconds)) return seconds;
+        errors.Add(field, $"'{field}' must be a time limit as SCNS-Conductor reads it: minutes (\"30\"), H:MM (\"2:30\" = 2 h 30 min), " +
+            "H:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS, or UNLIMITED.");
         return null;
     }
 
@@ -151,8 +155,8 @@ internal static partial class SubmitParser
         {
             if (!EnvName().IsMatch(p.Name) || p.Name.Length > 256)
                 errors.Add($"{field}.{p.Name}", $"'{p.Name}' is not a valid environment variable name.");
-            else if (EnvironmentPolicy.IsReserved(p.Name))
-                errors.Add($"{field}.{p.Name}", $"'{p.Name}' is reserved (loader, shell start-up, CONDUCTOR_* and SLURM_* variables cannot be set by a job).");
+            else if (EnvironmentPolicy.ReservedBecause(p.Name) is { } why)
+                errors.Add($"{field}.{p.Name}", $"'{p.Name}' cannot be set by a job: {why}.");
             else if (p.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array or JsonValueKind.Null)
                 errors.Add($"{field}.{p.Name}", $"'{field}.{p.Name}' must be a string.");
             else

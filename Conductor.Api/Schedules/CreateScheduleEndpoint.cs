@@ -9,12 +9,12 @@ namespace Conductor.Api.Schedules;
 /// <summary><c>POST /scheduled-jobs</c>: a new schedule (enabled, UTC, overlap allow, misfire fire_once unless told).</summary>
 internal static class CreateScheduleEndpoint
 {
-    public static async Task<Results<Created<ScheduleView>, ValidationProblem>> Handle(
+    public static async Task<Results<Created<ScheduleView>, ValidationProblem, ProblemHttpResult>> Handle(
         HttpRequest request, ScheduleStore schedules, IOptions<ApiOptions> options, CancellationToken ct)
     {
         var errors = new FieldErrors();
         using var body = await RequestBody.ReadAsync(request, options.Value.EffectiveMaxBodyBytes, errors, ct);
-        if (body is null) return Problems.Invalid(errors);
+        if (body is null) return errors.TooLarge ? Problems.TooLarge(errors) : Problems.Invalid(errors);
         var apply = ScheduleBody.ParseCreate(body.RootElement, options.Value, errors);
         if (apply is null) return Problems.Invalid(errors);
         var schedule = new Schedule();

@@ -32,7 +32,10 @@ internal static class ScheduleBody
         var name = f.String("name", 256);
         if (name is not null && name.Any(char.IsControl)) errors.Add("name", "'name' must not contain control characters.");
         var cron = f.String("cron", 256);
-        if (cron is not null && !CronRules.TryParse(cron, out _, out var cronError)) errors.Add("cron", cronError);
+        Cronos.CronExpression? expression = null;
+        if (cron is not null && !CronRules.TryParse(cron, out expression, out var cronError)) errors.Add("cron", cronError);
+        else if (expression is not null && CronRules.Next(expression, TimeZoneInfo.Utc, DateTime.UtcNow) is null)
+            errors.Add("cron", $"'cron' ({cron}) never fires: no date matches it (such as the 30th of February).");
         var zone = f.String("time_zone", 64);
         if (zone is not null && !CronRules.TryZone(zone, out _)) errors.Add("time_zone", $"'{zone}' is not a known IANA time zone.");
         var status = f.Int("status", 0, 2);

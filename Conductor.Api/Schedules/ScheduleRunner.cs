@@ -47,7 +47,7 @@ internal sealed class ScheduleRunner(ScheduleStore schedules, WakeUpPublisher wa
     {
         using var template = JsonDocument.Parse(schedule.JobTemplate);
         var errors = new FieldErrors();
-        var spec = SubmitParser.Parse(template.RootElement, "job_template", options.Value, Caller.Scheduler, errors);
+        var spec = SubmitParser.Parse(template.RootElement, "job_template", options.Value, Caller.Scheduler, errors, strict: false);
         if (spec is null) log.LogWarning("Schedule {ScheduleId} has an invalid job template ({Field}); no job created", schedule.Id, errors.FirstField);
         return spec;
     }

@@ -17,7 +17,7 @@ internal static class UpdateScheduleEndpoint
         if (!long.TryParse(id, out var scheduleId)) return ScheduleView.NotFound(id);
         var errors = new FieldErrors();
         using var body = await RequestBody.ReadAsync(request, options.Value.EffectiveMaxBodyBytes, errors, ct);
-        if (body is null) return Problems.Invalid(errors);
+        if (body is null) return errors.TooLarge ? Problems.TooLarge(errors) : Problems.Invalid(errors);
         var apply = ScheduleBody.Parse(body.RootElement, options.Value, errors);
         if (apply is null) return Problems.Invalid(errors);
         var updated = await schedules.UpdateAsync(scheduleId, apply, ct);

@@ -24,6 +24,9 @@ public sealed class Job
     public string Script { get; set; } = "";
     public string? IdempotencyKey { get; set; }
 
+    /// <summary>SCNS-Conductor's data_source: API, CLI or WEB (<see cref="DataSources"/>).</summary>
+    public string DataSource { get; set; } = DataSources.Api;
+
     /// <summary>The dependency as submitted (Slurm syntax); the edges live in job_dependencies.</summary>
     public string? Dependency { get; set; }
     public DateTime? BeginTime { get; set; }

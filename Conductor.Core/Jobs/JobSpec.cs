@@ -19,6 +19,7 @@ public sealed record JobSpec
     public int Priority { get; init; } = 5;
     public required string Script { get; init; }
     public string? IdempotencyKey { get; init; }
+    public string DataSource { get; init; } = DataSources.Api;
     public string? Dependency { get; init; }
     public IReadOnlyList<(string Kind, long JobId)> Dependencies { get; init; } = [];
     public DateTime? BeginTime { get; init; }
@@ -86,6 +87,7 @@ public sealed record JobSpec
         Priority = Priority,
         Script = Script,
         IdempotencyKey = IdempotencyKey,
+        DataSource = DataSource,
         Dependency = Dependency,
         BeginTime = BeginTime,
         MaxRetries = MaxRetries,

@@ -40,6 +40,7 @@ public sealed class ConductorDbContext(DbContextOptions<ConductorDbContext> opti
             job.Property(j => j.Partition).HasMaxLength(64);
             job.Property(j => j.Environment).HasColumnType("jsonb").HasConversion(JsonColumn.DictionaryConverter, JsonColumn.DictionaryComparer);
             job.Property(j => j.IdempotencyKey).HasMaxLength(200);
+            job.Property(j => j.DataSource).HasMaxLength(8).HasDefaultValue(DataSources.Api);
             job.Property(j => j.Dependency).HasMaxLength(1024);
             // One job per fire time of a schedule, however many schedulers race.
             job.HasIndex(j => new { j.ScheduleId, j.ScheduleFireTime }).IsUnique().HasFilter("schedule_id IS NOT NULL")

@@ -66,6 +66,13 @@ public sealed partial class JobStore
         return [.. ids];
     }
 
+    /// <summary>The whole jobs the keys name (a bulk submit keys each of its jobs), in id order; none when no key is taken.</summary>
+    public async Task<IReadOnlyList<Job>> FindByIdempotencyKeysAsync(IReadOnlyList<string> keys, CancellationToken ct)
+    {
+        await using var ctx = await ContextAsync(ct);
+        return await ctx.Jobs.AsNoTracking().Where(j => j.IdempotencyKey != null && keys.Contains(j.IdempotencyKey)).OrderBy(j => j.Id).ToListAsync(ct);
+    }
+
     /// <summary>The job the key names and, if it heads an array, the array's other tasks; in id order.</summary>
     private async Task<IReadOnlyList<long>> FindByIdempotencyKeyAsync(string key, CancellationToken ct)
     {

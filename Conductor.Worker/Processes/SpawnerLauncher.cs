@@ -18,7 +18,7 @@ public sealed class SpawnerLauncher(IProcessProbe probe, ILogger<SpawnerLauncher
     {
         var files = request.Files;
         var gated = request.Cgroups.Entry == CgroupEntry.Gate;
-        var env = request.Environment.Where(kv => kv.Value is not null).Select(kv => $"{(gated ? Deferred(kv.Key) : kv.Key)}={kv.Value}").ToArray();
+        var env = request.Environment.Where(kv => kv.Value is not null).Select(kv => $"{Deferred(kv.Key)}={kv.Value}").ToArray();
         var spawn = new SpawnRequest(0, Tools.Bash,
             ["bash", "-c", Wrapper.Script, files.ScriptPath, files.StdoutPath, files.StderrPath, files.WorkDir,
                 FileSizeBlocks(request.MaxOutputBytes), gated ? "gate" : ""],
@@ -57,16 +57,15 @@ public sealed class SpawnerLauncher(IProcessProbe probe, ILogger<SpawnerLauncher
     }
 
     /// <summary>
-    /// With a gate, the job's shell runs before it is in its cgroups (though none of the job's
-    /// code should): variables that make bash or the dynamic loader run code at start-up (BASH_ENV,
-    /// ENV, SHELLOPTS/PS4 tracing, LD_PRELOAD and the other LD_*, GCONV_PATH) would run the job's
-    /// code there, and a process it forked would stay outside. They reach the shell renamed
-    /// (<c>__CJ_ENV_&lt;name&gt;</c>) and the wrapper exports them under their names past the gate.
+    /// The job's shell runs the wrapper's builtins before the script: with a gate before it is in
+    /// its cgroups, and always before <c>ulimit -f</c> caps its output. Variables that make bash or
+    /// the dynamic loader run code at start-up (BASH_ENV, ENV, SHELLOPTS/PS4 tracing, LD_PRELOAD and
+    /// the other LD_*, GCONV_PATH; see <see cref="Core.Jobs.EnvironmentPolicy.IsHeldBack"/>) would
+    /// run the job's code there. They reach the shell renamed (<c>__CJ_ENV_&lt;name&gt;</c>) and the
+    /// wrapper exports them under their names once the cap is set.
     /// </summary>
     internal static string Deferred(string name) =>
-        name is "BASH_ENV" or "ENV" or "SHELLOPTS" or "BASHOPTS" or "PS4" or "GCONV_PATH" || name.StartsWith("LD_", StringComparison.Ordinal)
-            ? "__CJ_ENV_" + name
-            : name;
+        Core.Jobs.EnvironmentPolicy.IsHeldBack(name) ? "__CJ_ENV_" + name : name;
 
     /// <summary>bash's <c>ulimit -f</c> counts 1024-byte blocks.</summary>
     private static string FileSizeBlocks(long bytes) =>

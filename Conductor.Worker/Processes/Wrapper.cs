@@ -5,12 +5,11 @@ namespace Conductor.Worker.Processes;
 /// spawner as a session leader (its pid is the job's process group and session id) with stdin
 /// from /dev/null and its own stdout/stderr in the job's <c>wrapper.log</c>, already inside its
 /// cgroups or (cgroup v2, $5 = "gate") waiting on fd 3 until the spawner has placed it there. It:
-/// 1. with a gate, reads the spawner's word and closes fd 3; it does not go on unless placed ("ok"),
-///    and then gives back their names to the start-up variables the launcher held back (see
-///    <see cref="SpawnerLauncher.Deferred"/>);
+/// 1. with a gate, reads the spawner's word and closes fd 3; it does not go on unless placed ("ok");
 /// 2. enters the working directory ($3) and caps the size of any file the job writes
 ///    (ulimit -f, $4 in 1024-byte blocks or "unlimited": a job writing past it is killed by
-///    SIGXFSZ, status 153);
+///    SIGXFSZ, status 153), then gives back their names to the start-up variables the launcher
+///    held back (see <see cref="SpawnerLauncher.Deferred"/>), so none of them acts before the cap;
 /// 3. becomes the script, with its output going straight to the files ($1, $2; the same path, as
 ///    sbatch's default, is opened once: two opens would write over each other): a bash (or sh)
 ///    script is sourced by this very shell — no fork and no second exec of bash — and a script
@@ -30,13 +29,13 @@ public static class Wrapper
             read -r -u 3 __cj_gate
             exec 3<&-
             [[ $__cj_gate == ok ]] || { echo "the job was not placed in its cgroup; not running it"; exit 125; }
-            for __cj_v in ${!__CJ_ENV_@}; do
-                export "${__cj_v#__CJ_ENV_}=${!__cj_v}"
-                unset "$__cj_v"
-            done
         fi
         cd -- "$__cj_wd" || exit 1
         ulimit -f "$__cj_fsize" || exit 1
+        for __cj_v in ${!__CJ_ENV_@}; do
+            export "${__cj_v#__CJ_ENV_}=${!__cj_v}"
+            unset "$__cj_v"
+        done
         __cj_first=
         read -r __cj_first <"$0"
         if [[ $__cj_first == '#!'* && $__cj_first != *bash* && $__cj_first != *'/sh'* ]]; then

@@ -145,7 +145,7 @@ public sealed class CgroupAttackTests(CgroupAttackFixture cluster) : IClassFixtu
     public async Task ChildrenThatLeaveTheSessionOrDoubleFork_DoNotSurvive(string end)
     {
         var script = Escapers + (end == "main script exits" ? "touch ready\n" : "touch ready\nsleep 300\n");
-        var id = await Alice.SubmitAsync(script, end == "time limit" ? new { time_limit = "0:03" } : null);
+        var id = await Alice.SubmitAsync(script, end == "time limit" ? new { time_limit = "0:00:03" } : null);
         var dir = Path.Combine(cluster.DataDir, "jobs", id);
         await Eventually.Until(() => File.Exists(Path.Combine(dir, "ready")), TimeSpan.FromSeconds(30), "the job has started its escapers");
         if (end == "cancel") await Alice.CancelAsync(id);

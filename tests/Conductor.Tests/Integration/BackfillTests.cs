@@ -9,7 +9,7 @@ public sealed class BackfillTests(ClusterFixture cluster) : IClassFixture<Cluste
     public async Task TwoCoreJob_BehindAStreamOfOneCoreJobs_StartsWithinItsReservedSlot_WhileShortJobsBackfill()
     {
         var client = cluster.Client;
-        var longJob = await client.SubmitAsync("sleep 4", new { time_limit = "0:08" });
+        var longJob = await client.SubmitAsync("sleep 4", new { time_limit = "0:00:08" });
         var longRunning = await client.WaitForStateAsync(longJob, "RUNNING");
         var reservedBy = DateTime.Parse(longRunning["time"]!["start_time"]!.GetValue<string>()).ToUniversalTime().AddSeconds(8);
         var big = await client.SubmitAsync("true", new { cpus_per_task = 2, time_limit = "1" });
@@ -18,7 +18,7 @@ public sealed class BackfillTests(ClusterFixture cluster) : IClassFixture<Cluste
         var until = DateTime.UtcNow.AddSeconds(10);
         while (DateTime.UtcNow < until && ConductorClient.State(await client.QueryAsync(big)) == "PENDING")
         {
-            stream.Add(await client.SubmitAsync("sleep 1", new { time_limit = "0:02" }));
+            stream.Add(await client.SubmitAsync("sleep 1", new { time_limit = "0:00:02" }));
             await Task.Delay(300); // the pace of the stream, not a wait for a result
         }
         var bigJob = await client.WaitForFinishAsync(big, TimeSpan.FromSeconds(30));

@@ -90,7 +90,7 @@ public sealed class SubmitValidationTests(IdleClusterFixture cluster) : IClassFi
     {
         var response = await cluster.Client.PostRawAsync("/jobs/submit", new string(' ', 3 * 1024 * 1024) + "{}");
 
-        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        response.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
         JsonNode.Parse(await response.Content.ReadAsStringAsync())!["field"]!.GetValue<string>().Should().Be("body");
     }
 
@@ -101,7 +101,7 @@ public sealed class SubmitValidationTests(IdleClusterFixture cluster) : IClassFi
     [InlineData("2-12")]
     [InlineData("2-12:30")]
     [InlineData("2-12:30:15")]
-    public async Task EverySlurmTimeFormat_IsAccepted(string limit)
+    public async Task EveryScnsTimeFormat_IsAccepted(string limit)
     {
         var id = await cluster.Client.SubmitAsync("true", new { time_limit = limit });
 

@@ -12,7 +12,7 @@ namespace Conductor.Core.Storage.Generated.CompiledModel
     public partial class ConductorDbContextModel
     {
         private ConductorDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("f4279d92-c871-4558-86cb-3477a54d650f"), entityTypeCount: 8)
+            : base(skipDetectChanges: false, modelId: new Guid("5bb51911-abed-408d-a248-bc69f30f8691"), entityTypeCount: 8)
         {
         }
 

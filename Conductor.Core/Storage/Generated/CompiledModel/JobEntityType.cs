@@ -25,7 +25,7 @@ namespace Conductor.Core.Storage.Generated.CompiledModel
                 "Conductor.Core.Jobs.Job",
                 typeof(Job),
                 baseEntityType,
-                propertyCount: 48,
+                propertyCount: 49,
                 unnamedIndexCount: 7,
                 keyCount: 1);
 
@@ -138,6 +138,17 @@ namespace Conductor.Core.Storage.Generated.CompiledModel
                 sentinel: 0);
             cpusPerTask.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             cpusPerTask.AddAnnotation("Relational:ColumnName", "cpus_per_task");
+
+            var dataSource = runtimeEntityType.AddProperty(
+                "DataSource",
+                typeof(string),
+                propertyInfo: typeof(Job).GetProperty("DataSource", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(Job).GetField("<DataSource>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                valueGenerated: ValueGenerated.OnAdd,
+                maxLength: 8);
+            dataSource.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+            dataSource.AddAnnotation("Relational:ColumnName", "data_source");
+            dataSource.AddAnnotation("Relational:DefaultValue", "API");
 
             var dependency = runtimeEntityType.AddProperty(
                 "Dependency",

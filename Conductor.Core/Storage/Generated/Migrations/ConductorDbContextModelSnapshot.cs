@@ -216,6 +216,14 @@ namespace Conductor.Core.Storage.Generated.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("cpus_per_task");
 
+                    b.Property<string>("DataSource")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasDefaultValue("API")
+                        .HasColumnName("data_source");
+
                     b.Property<string>("Dependency")
                         .HasMaxLength(1024)
                         .HasColumnType("character varying(1024)")
