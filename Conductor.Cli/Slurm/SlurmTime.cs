@@ -1,4 +1,5 @@
 using System.Globalization;
+using Conductor.Core.Jobs;
 
 namespace Conductor.Cli.Slurm;
 
@@ -23,36 +24,7 @@ internal static class SlurmTime
             : throw new SlurmUsageException($"Invalid time limit specification '{text}' for {option}: use minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS");
     }
 
-    public static int? TryParseSeconds(string text)
-    {
-        long days = 0;
-        var rest = text;
-        var dash = text.IndexOf('-');
-        if (dash >= 0)
-        {
-            if (!Part(text[..dash], out days)) return null;
-            rest = text[(dash + 1)..];
-        }
-        var parts = rest.Split(':');
-        if (parts.Length > 3) return null;
-        var v = new long[parts.Length];
-        for (var i = 0; i < parts.Length; i++)
-            if (!Part(parts[i], out v[i])) return null;
-        long total = (dash >= 0, v.Length) switch
-        {
-            (false, 1) => v[0] * 60,
-            (false, 2) => v[0] * 60 + v[1],
-            (false, 3) => v[0] * 3600 + v[1] * 60 + v[2],
-            (true, 1) => v[0] * 3600,
-            (true, 2) => v[0] * 3600 + v[1] * 60,
-            _ => v[0] * 3600 + v[1] * 60 + v[2],
-        };
-        total += days * 86400;
-        return total > int.MaxValue ? null : (int)total;
-    }
-
-    private static bool Part(string part, out long value) =>
-        long.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out value) && part.Length is > 0 and <= 9;
+    public static int? TryParseSeconds(string text) => DurationParser.Seconds(text, twoPartsAreHoursMinutes: false);
 
     /// <summary>The wire form: <c>D-HH:MM:SS</c>, or UNLIMITED.</summary>
     public static string ToWire(int? seconds) => seconds is { } s ? Format(TimeSpan.FromSeconds(s), alwaysDays: true) : Unlimited;

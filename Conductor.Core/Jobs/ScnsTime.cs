@@ -13,42 +13,8 @@ namespace Conductor.Core.Jobs;
 public static class ScnsTime
 {
     /// <returns>true with <paramref name="seconds"/> null for "no limit".</returns>
-    public static bool TryParseSeconds(string? text, out int? seconds)
-    {
-        seconds = null;
-        if (string.IsNullOrWhiteSpace(text)) return false;
-        text = text.Trim();
-        if (text.Equals("UNLIMITED", StringComparison.OrdinalIgnoreCase) || text.Equals("INFINITE", StringComparison.OrdinalIgnoreCase))
-            return true;
-        long days = 0;
-        var rest = text;
-        var dash = text.IndexOf('-');
-        if (dash >= 0)
-        {
-            if (!TryPart(text[..dash], out days)) return false;
-            rest = text[(dash + 1)..];
-        }
-        var parts = rest.Split(':');
-        if (parts.Length > 3) return false;
-        var values = new long[parts.Length];
-        for (var i = 0; i < parts.Length; i++)
-            if (!TryPart(parts[i], out values[i])) return false;
-
-        long total = (dash >= 0, values.Length) switch
-        {
-            (false, 1) => values[0] * 60,                            // minutes
-            (true, 1) => values[0] * 3600,                           // days-hours
-            (_, 2) => values[0] * 3600 + values[1] * 60,             // hours:minutes
-            _ => values[0] * 3600 + values[1] * 60 + values[2],      // hours:minutes:seconds
-        };
-        total += days * 86400;
-        if (total > SlurmTime.MaxSeconds) return false;
-        seconds = total == 0 ? null : (int)total;
-        return true;
-    }
-
-    private static bool TryPart(string part, out long value) =>
-        long.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out value) && part.Length <= 9;
+    public static bool TryParseSeconds(string? text, out int? seconds) =>
+        SlurmTime.TryParse(text, twoPartsAreHoursMinutes: true, out seconds);
 
     /// <summary>SCNS's <c>limit_time</c>: <c>H:MM:SS</c>, <c>D-HH:MM:SS</c> from a day on, <c>UNLIMITED</c> for none.</summary>
     public static string FormatLimit(int? seconds)

@@ -10,51 +10,23 @@ namespace Conductor.Core.Jobs;
 public static class SlurmTime
 {
     /// <summary>A limit that cannot overflow anything downstream (one year).</summary>
-    public const int MaxSeconds = 366 * 24 * 3600;
+    public const int MaxSeconds = DurationParser.MaxSeconds;
 
     /// <returns>true with <paramref name="seconds"/> null for "no limit".</returns>
-    public static bool TryParseSeconds(string? text, out int? seconds)
+    public static bool TryParseSeconds(string? text, out int? seconds) => TryParse(text, twoPartsAreHoursMinutes: false, out seconds);
+
+    /// <summary>Slurm's reading, or SCNS's where two parts are hours:minutes (<see cref="ScnsTime"/>).</summary>
+    internal static bool TryParse(string? text, bool twoPartsAreHoursMinutes, out int? seconds)
     {
         seconds = null;
         if (string.IsNullOrWhiteSpace(text)) return false;
         text = text.Trim();
         if (text.Equals("UNLIMITED", StringComparison.OrdinalIgnoreCase) || text.Equals("INFINITE", StringComparison.OrdinalIgnoreCase))
             return true;
-
-        long days = 0;
-        var rest = text;
-        var dash = text.IndexOf('-');
-        var hasDays = dash >= 0;
-        if (hasDays)
-        {
-            if (!TryPart(text[..dash], out days)) return false;
-            rest = text[(dash + 1)..];
-        }
-        var parts = rest.Split(':');
-        if (parts.Length > 3) return false;
-        var values = new long[parts.Length];
-        for (var i = 0; i < parts.Length; i++)
-            if (!TryPart(parts[i], out values[i])) return false;
-
-        long total = (hasDays, values.Length) switch
-        {
-            (false, 1) => values[0] * 60,                                  // minutes
-            (false, 2) => values[0] * 60 + values[1],                      // minutes:seconds
-            (false, 3) => values[0] * 3600 + values[1] * 60 + values[2],   // hours:minutes:seconds
-            (true, 1) => values[0] * 3600,                                 // days-hours
-            (true, 2) => values[0] * 3600 + values[1] * 60,                // days-hours:minutes
-            (true, 3) => values[0] * 3600 + values[1] * 60 + values[2],    // days-hours:minutes:seconds
-            _ => -1,
-        };
-        if (total < 0) return false;
-        total += days * 86400;
-        if (total > MaxSeconds) return false;
-        seconds = total == 0 ? null : (int)total;
+        if (DurationParser.Seconds(text, twoPartsAreHoursMinutes) is not { } total) return false;
+        seconds = total == 0 ? null : total;
         return true;
     }
-
-    private static bool TryPart(string part, out long value) =>
-        long.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out value) && part.Length <= 9;
 
     /// <summary>Slurm's elapsed format, <c>D-HH:MM:SS</c>.</summary>
     public static string FormatElapsed(TimeSpan span)
