@@ -31,8 +31,10 @@ internal static class ConsoleEndpoint
     }
 
     /// <summary>"/ui" itself: to "/ui/" so the page's relative links resolve under it.</summary>
+    /// <remarks>Routing matches "/ui/" here too (a trailing slash is ignored): that one is the index page.</remarks>
     public static IResult Root(HttpContext context)
     {
+        if (context.Request.Path.Value?.EndsWith('/') == true) return Handle("", context);
         Secure(context.Response);
         return Results.Redirect("/ui/");
     }
