@@ -29,7 +29,7 @@ public sealed class ConsoleAttackTests(ConsoleStackFixture stack) : IClassFixtur
         await Assertions.Expect(tab.Page.Locator("#stdout")).ToContainTextAsync(Printed);
         await Assertions.Expect(tab.Page.Locator("#stderr")).ToContainTextAsync(Printed);
         await Assertions.Expect(tab.Page.Locator("#script")).ToContainTextAsync(Printed);
-        await Assertions.Expect(tab.Page.Locator("h1")).ToContainTextAsync(Name);
+        await Assertions.Expect(tab.Page.Locator("#view h1")).ToContainTextAsync(Name);
 
         (await tab.Page.EvaluateAsync<string?>("() => window.__xss ?? null")).Should().BeNull("no markup from the job ran");
         (await tab.Page.Locator("main img, main script, main b").CountAsync()).Should().Be(0, "the job's text became no element");

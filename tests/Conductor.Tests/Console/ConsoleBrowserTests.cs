@@ -143,6 +143,27 @@ public sealed class ConsoleBrowserTests(ConsoleStackFixture stack) : IClassFixtu
         await tab.ScreenshotAsync("submit");
     }
 
+    [Fact]
+    public async Task A_WrongToken_IsRefused_AndSigningOut_ForgetsTheToken()
+    {
+        await using var tab = await ConsolePage.OpenAsync(stack);
+        await tab.Page.GotoAsync("/ui/");
+        await tab.Page.GetByLabel("API token").FillAsync("cnd_not-a-real-token");
+        await tab.Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(tab.Page.Locator("#token-error")).ToHaveTextAsync("That token is unknown or revoked.");
+        (await tab.Page.EvaluateAsync<string?>("() => sessionStorage.getItem('conductor.token')")).Should().BeNull();
+        await tab.ScreenshotAsync("sign-in");
+
+        await tab.SignInAsync(stack.AliceToken);
+        (await tab.Page.EvaluateAsync<string?>("() => sessionStorage.getItem('conductor.token')")).Should().Be(stack.AliceToken);
+        (await tab.Page.Context.CookiesAsync()).Should().BeEmpty("the console keeps no cookie");
+        await tab.Page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Assertions.Expect(tab.Page.GetByLabel("API token")).ToBeVisibleAsync();
+        (await tab.Page.EvaluateAsync<string?>("() => sessionStorage.getItem('conductor.token')")).Should().BeNull();
+        await tab.GoAsync("#/queue");
+        await Assertions.Expect(tab.Page.Locator("#jobs")).ToHaveCountAsync(0);
+    }
+
     private async Task<string> ApiMessageAsync(object body, string field)
     {
         var response = await stack.As(stack.AliceToken).Http.PostAsync("/jobs/submit", Attacks.RealApi.JsonBody(body));

@@ -20,6 +20,8 @@ async function whoami() {
 
 function showSignIn(message) {
   session.token = null;
+  session.account = null;
+  session.admin = false;
   stop();
   $('nav').hidden = true;
   $('sign-out').hidden = true;
