@@ -37,6 +37,7 @@ export function jobView(root, id) {
   let current = null;
   async function refresh() {
     clearTimeout(timer);
+    if (document.hidden) { timer = setTimeout(refresh, 2000); return; }
     try {
       const [job, events] = await Promise.all([get(`/jobs/query/${encodeURIComponent(id)}`), get(`/jobs/${encodeURIComponent(id)}/events`)]);
       if (stopped) return;

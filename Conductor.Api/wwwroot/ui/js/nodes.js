@@ -12,6 +12,8 @@ export function nodesView(root) {
       h('span', { class: 'core other' }), ' held by another account'), list);
 
   async function refresh() {
+    // A hidden tab asks nothing: a console left open in the background costs the API nothing.
+    if (document.hidden) { timer = setTimeout(refresh, 3000); return; }
     try {
       const data = await get('/nodes/cores');
       if (stopped) return;

@@ -77,7 +77,9 @@ export function queueView(root) {
   document.addEventListener('keydown', onKey);
 
   async function refresh() {
+    // A hidden tab asks nothing: a console left open in the background costs the API nothing.
     clearTimeout(timer);
+    if (document.hidden) { timer = setTimeout(refresh, 2000); return; }
     const query = new URLSearchParams({ limit: String(PAGE) });
     for (const key of ['state', 'account', 'name']) if (filters[key]) query.set(key, filters[key]);
     const cursor = cursors[cursors.length - 1];
