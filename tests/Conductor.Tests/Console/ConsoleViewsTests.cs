@@ -45,6 +45,37 @@ public sealed class ConsoleViewsTests(ConsoleStackFixture stack) : IClassFixture
         await alice.CancelAsync(id);
     }
 
+    [Fact]
+    public async Task A_ThousandJobsAndAHundredNodes_ArePagedAndDrawn_AndTheKeyboardTurnsThePages()
+    {
+        var bulk = Enumerable.Range(0, 1000).Select(i => new { job = new { name = $"bulk-{i}", begin_time = "2099-01-01T00:00:00" }, script = "true" });
+        var response = await stack.As(stack.AliceToken).Http.PostAsync("/jobs/submit/bulk", Attacks.RealApi.JsonBody(bulk));
+        response.StatusCode.Should().Be(System.Net.HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        await stack.Database.ExecuteAsync("""
+            INSERT INTO nodes (name, partition, cpus, core_ids, memory_mb, state, instance_id, registered_at, last_heartbeat)
+            SELECT 'rack-' || lpad(i::text, 3, '0'), 'default', 32, ARRAY(SELECT generate_series(0, 31)), 131072, 'Down', gen_random_uuid(), now(), now()
+            FROM generate_series(1, 100) i
+            """);
+        await using var tab = await ConsolePage.OpenAsync(stack);
+        await tab.SignInAsync(stack.AliceToken);
+
+        var rows = tab.Page.Locator("#jobs tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(50);
+        var first = await rows.First.GetAttributeAsync("data-job");
+        await tab.Page.Locator("#jobs").ClickAsync();
+        await tab.Page.Keyboard.PressAsync("]");
+        await Assertions.Expect(tab.Page.Locator(".page-no")).ToHaveTextAsync("Page 2");
+        (await rows.First.GetAttributeAsync("data-job")).Should().NotBe(first);
+        await tab.Page.Keyboard.PressAsync("[");
+        await Assertions.Expect(tab.Page.Locator(".page-no")).ToHaveTextAsync("Page 1");
+        await Assertions.Expect(rows.First).ToHaveAttributeAsync("data-job", first!);
+
+        await tab.GoAsync("#/nodes");
+        await Assertions.Expect(tab.Page.Locator("#nodes section.node")).ToHaveCountAsync(101);
+        (await tab.Page.Locator("#nodes .core").CountAsync()).Should().BeGreaterThanOrEqualTo(3200);
+        tab.Errors.Should().BeEmpty();
+    }
+
     private static async Task<string?> ProblemFieldAsync(ConductorClient client, string path)
     {
         var response = await client.Http.PostAsync(path, Attacks.RealApi.JsonBody(new { }));
