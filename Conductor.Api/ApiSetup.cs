@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Conductor.Api.Auth;
+using Conductor.Api.WebConsole;
 using Conductor.Api.Docs;
 using Conductor.Api.Health;
 using Conductor.Api.Http;
@@ -70,6 +71,7 @@ public static class ApiSetup
         app.UseMiddleware<AuthMiddleware>();
 
         app.MapConductorRoutes();
+        app.MapConductorConsole();
         app.MapConductorDocs();
         return app;
     }

@@ -109,6 +109,9 @@ fi
 # Run-as tests need the unprivileged user jobs run as, and a data dir that user can traverse.
 conductor_ensure_job_user
 conductor_make_traversable "$TEST_DIR"
+# The web console's tests drive a real headless Chromium: Debian's package, never a download.
+conductor_ensure_command chromium chromium
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 log_file=$TEST_DIR/dotnet-test.log
 conductor_log "running dotnet test (full output also in $log_file)"

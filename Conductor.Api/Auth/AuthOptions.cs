@@ -11,7 +11,7 @@ public sealed class AuthOptions
     public bool AllowAnonymous { get; set; }
 
     /// <summary>Path prefixes served without a token (and "/" itself, the service information).</summary>
-    public string[] OpenEndpoints { get; set; } = ["/health", "/metrics", "/openapi", "/docs"];
+    public string[] OpenEndpoints { get; set; } = ["/health", "/metrics", "/openapi", "/docs", "/ui"];
 
     /// <summary>
     /// How long a token lookup (and "does any token exist") is reused before asking the database

@@ -58,7 +58,7 @@ internal static class OpenApiSetup
 
                 Authentication: once any API token exists, every request needs 'Authorization: Bearer <token>'
                 (create one with 'Conductor.Api token create --account NAME'), except GET /, /health, /metrics,
-                /openapi and /docs. Without tokens, a loopback-only API serves everyone as the admin account "default".
+                /openapi, /docs and /ui (the web console's files). Without tokens, a loopback-only API serves everyone as the admin account "default".
                 A token's account sees and changes only its own jobs; admin tokens see all and manage /scheduled-jobs.
                 """,
         };
