@@ -17,14 +17,15 @@ public sealed class RetryOnTimeTests(TokenClusterFixture cluster) : IClassFixtur
     [Fact]
     public async Task RetryWaitingOutItsDelay_SaysBeginTime_AndStartsWithinASecondOfIt()
     {
-        var id = await cluster.Client.SubmitAsync("[ \"$CONDUCTOR_RESTART_COUNT\" -ge 1 ]", new { max_retries = 1, retry_delay = "3" });
+        var client = Tokens.ClientFor(cluster, await Tokens.CreateAsync(cluster, "retry-admin", admin: true));
+        var id = await client.SubmitAsync("[ \"$CONDUCTOR_RESTART_COUNT\" -ge 1 ]", new { max_retries = 1, retry_delay = "3" });
 
-        var waiting = await Eventually.Until(() => cluster.Client.QueryAsync(id), j => ConductorClient.State(j) == "PENDING" && j["attempt"]!.GetValue<int>() == 1,
+        var waiting = await Eventually.Until(() => client.QueryAsync(id), j => ConductorClient.State(j) == "PENDING" && j["attempt"]!.GetValue<int>() == 1,
             TimeSpan.FromSeconds(30), "the first attempt failed and waits for its retry");
-        await cluster.Client.WaitForStateAsync(id, "COMPLETED", TimeSpan.FromSeconds(30));
+        await client.WaitForStateAsync(id, "COMPLETED", TimeSpan.FromSeconds(30));
 
         waiting["reason"]!.GetValue<string>().Should().Be("BeginTime", "it waits for its retry delay, not for cores (both are free)");
-        var events = await OpsKit.EventsAsync(cluster.Client, id);
+        var events = await OpsKit.EventsAsync(client, id);
         var requeued = events.First(e => e["from"]?.GetValue<string>() == "RUNNING" && e["to"]!.GetValue<string>() == "PENDING")["at"]!.GetValue<DateTime>();
         var restarted = events.Last(e => e["to"]!.GetValue<string>() == "RUNNING")["at"]!.GetValue<DateTime>();
         (restarted - requeued).Should().BeGreaterThanOrEqualTo(TimeSpan.FromSeconds(3)).And.BeLessThan(TimeSpan.FromSeconds(4),
