@@ -16,7 +16,7 @@ internal static class UsageEndpoint
     public sealed record Response(DateTime From, DateTime To, string GroupBy, IReadOnlyList<UsageRow> Rows);
 
     public static async Task<Results<Ok<Response>, ContentHttpResult, ValidationProblem>> Handle(
-        string? from, string? to, string? groupBy, string? account, string? format, HttpRequest request, Caller caller, UsageStore usage,
+        string? from, string? to, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "group_by")] string? groupBy, string? account, string? format, HttpRequest request, Caller caller, UsageStore usage,
         TimeProvider clock, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
