@@ -50,7 +50,7 @@ public sealed partial class JobStore
                 CROSS JOIN LATERAL (
                     SELECT coalesce(sum(r.cpus), 0) AS cpus, count(*) AS jobs FROM jobs r
                     WHERE r.state = 'RUNNING' AND r.account = j.account AND r.partition = j.partition) u
-                WHERE q IS NOT NULL)
+                WHERE (q).account IS NOT NULL) -- a row IS NOT NULL only when all its fields are
             SELECT j.id, CASE
                 WHEN {DependencySql.Waiting("j")} THEN 'Dependency'
                 WHEN j.eligible_time > now() THEN 'BeginTime'
