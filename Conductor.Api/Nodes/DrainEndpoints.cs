@@ -21,7 +21,8 @@ internal static class DrainEndpoints
         var errors = new FieldErrors();
         string reason = "Drained by an admin.";
         DateTime? deadline = null;
-        if (request.ContentLength is not 0)
+        // The body is optional: curl -X POST sends none (no Content-Length at all).
+        if (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0)
         {
             using var body = await RequestBody.ReadAsync(request, 16 * 1024, errors, ct);
             if (body is null) return errors.TooLarge ? Problems.TooLarge(errors) : Problems.Invalid(errors);
@@ -50,8 +51,8 @@ internal static class DrainEndpoints
 
     public static async Task<Results<Ok<Response>, ProblemHttpResult>> Resume(string name, NodeStore nodes, WakeUpPublisher wakeUps, CancellationToken ct)
     {
-        if (!await nodes.ResumeAsync(name, ct)) return NodeNotFound(name);
-        wakeUps.Submitted("");
+        if (await nodes.ResumeAsync(name, ct) is not { } partition) return NodeNotFound(name);
+        wakeUps.Submitted(partition);
         return TypedResults.Ok(new Response(name, "UP", $"Node {name} takes jobs again."));
     }
 

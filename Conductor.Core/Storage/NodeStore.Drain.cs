@@ -34,14 +34,14 @@ public sealed partial class NodeStore
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
 
-    /// <summary>Undoes a drain: the node claims again at its next cycle. False when the node does not exist.</summary>
-    public async Task<bool> ResumeAsync(string name, CancellationToken ct)
+    /// <summary>Undoes a drain: the node claims again at its next cycle. Its partition; null when the node does not exist.</summary>
+    public async Task<string?> ResumeAsync(string name, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var cmd = conn.Command(
-            "UPDATE nodes SET drained_since = NULL, drain_reason = NULL, drain_deadline = NULL WHERE name = @n",
+            "UPDATE nodes SET drained_since = NULL, drain_reason = NULL, drain_deadline = NULL WHERE name = @n RETURNING partition",
             P("n", NpgsqlDbType.Varchar, name));
-        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+        return await cmd.ExecuteScalarAsync(ct) as string;
     }
 
     /// <summary>Pauses (or resumes) a partition's dispatch: its queue stays, nothing of it starts while paused.</summary>
