@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Check Conductor: the API, PostgreSQL, Redis, node heartbeats and the invariants of
 # FAULT_TOLERANCE.md. One line per check; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (worst wins).
+# Drained nodes and paused partitions are listed (the "drained" check, always OK): an operator's choice, not a fault.
 #
 # Usage: scripts/health_check.sh [--json] [--repair] [--api-url URL] [--lease 30s] [--pending-threshold 10m]
 #

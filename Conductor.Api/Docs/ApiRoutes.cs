@@ -1,3 +1,4 @@
+using Conductor.Api.Accounting;
 using Conductor.Api.Auth;
 using Conductor.Api.Health;
 using Conductor.Api.Http;
@@ -30,7 +31,9 @@ internal static class ApiRoutes
             .WithSummary("Health: database, Redis, nodes")
             .WithDescription("200 when PostgreSQL answers (Redis down only degrades), 503 otherwise; lists the nodes' liveness. No token needed.");
         app.MapGet("/nodes", NodesEndpoint.Handle).WithTags("Cluster")
-            .WithSummary("Nodes: partition, cores, used cores, memory, heartbeat, state");
+            .WithSummary("Nodes: partition, cores, used cores, memory, heartbeat, state")
+            .WithDescription("state is UP, DOWN, DRAINING (drained while jobs still run) or DRAINED, with drain_reason and drain_deadline.");
+        MapOperations(app);
         app.MapGet("/stats", StatsEndpoint.Handle).WithTags("Cluster")
             .WithSummary("Counts by state, queue depth, cores per node, success rate, run times")
             .WithDescription("Computed from the database at the moment of the request. 'window' (default 1h: 30m, 24h, 7d) bounds the finished-job figures.");
@@ -82,9 +85,58 @@ internal static class ApiRoutes
             .WithDescription($"stream=stdout|stderr (default stdout), offset in bytes (default 0), limit per page (1 to {LogsEndpoint.MaxLimit}, " +
                              $"default {LogsEndpoint.DefaultLimit}: 64 KiB pages); next_offset and eof say where to go on. follow=true streams " +
                              "server-sent events until the job ends (Last-Event-ID resumes).");
+        jobs.MapPost("/{id}/hold", HoldEndpoints.Hold)
+            .WithSummary("Hold a PENDING job (scontrol hold / uhold)")
+            .WithDescription("It stays PENDING with reason Held and hold \"user\" or \"admin\" until released. An admin's hold is an admin hold " +
+                             "unless kind=user; only admins place admin holds (403). Idempotent; 409 once the job started; another account's job: 404.");
+        jobs.MapPost("/{id}/release", HoldEndpoints.Release)
+            .WithSummary("Release a held job: back in line in its original submit order (scontrol release)")
+            .WithDescription("A user hold is released by the job's account or an admin; an admin hold only by an admin (403). Idempotent.");
+        jobs.MapPost("/{id}/requeue", HoldEndpoints.Requeue)
+            .WithSummary("Requeue a RUNNING job: its whole cgroup is killed, it goes back in line as a new attempt (scontrol requeue)")
+            .WithDescription("attempt counts the runs. A PENDING or finished job is a 409 (a finished one is resubmitted: POST /jobs/resubmit/{id} " +
+                             "or POST /jobs/requeue). Idempotent; each request an event row.");
+        jobs.MapPost("/requeue", BulkRequeueEndpoint.Handle)
+            .WithSummary("Requeue or resubmit many jobs by filter, idempotently, answering their ids")
+            .WithDescription("Body {\"state\": \"FAILED\", \"reason\": \"NodeFail\", \"account\": \"...\", \"since\": \"ISO 8601\", \"limit\": 1000}: " +
+                             "RUNNING matches are requeued (killed, new attempt); finished ones are resubmitted as new jobs, each at most once " +
+                             "(the same request again answers the same copies). A non-admin acts on its own account only. Every job gets an event row.");
+        jobs.MapPatch("/{id}", PatchEndpoint.Handle)
+            .WithSummary("Change a PENDING job (scontrol update)")
+            .WithDescription("Fields, bare or inside 'job', as submit reads them: name, priority, time_limit, partition, ntasks_per_node, cpus_per_task, " +
+                             "memory_per_node, dependency, begin_time; any other field is a 400 naming it, as is every invalid value. Only admins " +
+                             "raise a priority or lengthen a time limit. 409 once the job started. Each change is an event row. Answers the job as query does.");
         jobs.MapPost("/resubmit/{id}", ResubmitEndpoint.Handle)
             .WithSummary("A new PENDING job copied from a finished one")
             .WithDescription("Same script and settings; the old job is untouched. A job that has not finished is a 409.");
+    }
+
+    private static void MapOperations(WebApplication app)
+    {
+        const string admins = " Admin tokens only; others get 403.";
+        var nodes = app.MapGroup("/nodes").WithTags("Cluster").AddEndpointFilter(DrainEndpoints.AdminOnly);
+        nodes.MapPost("/{name}/drain", DrainEndpoints.Drain)
+            .WithSummary("Drain a node: no new jobs; running ones finish, or are requeued at the deadline")
+            .WithDescription("Body (optional) {\"reason\": \"...\", \"deadline\": \"ISO 8601\"}. The node shows DRAINING while jobs run, then " +
+                             "DRAINED; it stays drained across its worker's restarts until resumed. Unknown node: 404." + admins);
+        nodes.MapPost("/{name}/resume", DrainEndpoints.Resume).WithSummary("Undo a drain: the node takes jobs again").WithDescription(admins.Trim());
+        var partitions = app.MapGroup("/partitions").WithTags("Cluster").AddEndpointFilter(DrainEndpoints.AdminOnly);
+        partitions.MapPost("/{name}/pause", DrainEndpoints.Pause)
+            .WithSummary("Pause a partition's dispatch: its jobs wait (reason PartitionDown), running ones go on").WithDescription(admins.Trim());
+        partitions.MapPost("/{name}/resume", DrainEndpoints.ResumePartition).WithSummary("Resume a partition's dispatch").WithDescription(admins.Trim());
+        app.MapGet("/accounting/usage", UsageEndpoint.Handle).WithTags("Accounting")
+            .WithSummary("Usage report: core-hours, jobs by state, mean wait, mean efficiency")
+            .WithDescription("Jobs submitted in [from, to) (ISO 8601; default the last 30 days), group_by account (default), user or partition; " +
+                             "format=json (default) or csv (or Accept: text/csv). Computed by SQL from the job rows. A non-admin sees its own account only.")
+            .Produces<string>(StatusCodes.Status200OK, "text/csv");
+        var accounts = app.MapGroup("/accounts").WithTags("Accounting");
+        accounts.MapGet("/{account}/quota", QuotaEndpoints.Get)
+            .WithSummary("An account's quotas: max cores held and max running jobs, per partition")
+            .WithDescription("The account itself or an admin; others get 403.");
+        accounts.MapPut("/{account}/quota", QuotaEndpoints.Put)
+            .WithSummary("Set an account's quota in a partition")
+            .WithDescription("Body {\"partition\": \"*\" (default: each partition without its own row), \"max_cpus\": 8, \"max_running_jobs\": 4}; " +
+                             "both limits null removes the row. Jobs over it wait with reason AssocGrpCpuLimit or AssocMaxJobsLimit." + admins);
     }
 
     private static void MapSchedules(RouteGroupBuilder schedules)

@@ -73,6 +73,13 @@ internal sealed record JobFields
 
     [Description("Conductor: a job array in Slurm's syntax, 0-99, 1,3,5, 0-99:2, with %N to run at most N at once (POST /jobs/submit only).")]
     public string? Array { get; init; }
+
+    [Description("Conductor: submit held (sbatch -H): it stays PENDING with reason Held until POST /jobs/{id}/release."), DefaultValue(false)]
+    public bool? Hold { get; init; }
+
+    [Description("Conductor: requeue it automatically, as a new attempt, when its run ends NodeFail or Orphaned (sbatch --requeue). " +
+                 "Off by default: SCNS-Conductor never retries."), DefaultValue(false)]
+    public bool? Requeue { get; init; }
 }
 
 [Description("A cron schedule: every fire submits job_template once, even with several API instances.")]

@@ -17,7 +17,14 @@ internal sealed record JobView(
     [property: Description("Conductor: higher runs first.")] int Priority,
     [property: Description("Conductor: the job's process id (its process group) on its node, once started.")] int? Pid,
     [property: Description("Conductor: the cores it is pinned to.")] int[] CpuIds,
-    [property: Description("Conductor: 1 for the first run, more after retries.")] int Attempt)
+    [property: Description("Conductor: 1 for the first run, more after retries and requeues.")] int Attempt,
+    [property: Description("Conductor: \"user\" or \"admin\" while held (reason Held), else null.")] string? Hold = null,
+    [property: Description("Conductor: requeued automatically after NodeFail or Orphaned (sbatch --requeue).")] bool Requeue = false,
+    [property: Description("Conductor: CPU time in user mode, seconds, from the job's cgroup; null until it ends.")] double? CpuUserSeconds = null,
+    [property: Description("Conductor: CPU time in kernel mode, seconds; null until it ends.")] double? CpuSystemSeconds = null,
+    [property: Description("Conductor: peak memory of the job's cgroup in bytes (Slurm's MaxRSS); null until it ends.")] long? MaxRssBytes = null,
+    [property: Description("Conductor: CPU time / (elapsed x cores), 0-1, as seff reports it; null until it ends.")] double? CpuEfficiency = null,
+    [property: Description("Conductor: peak memory / memory reserved, 0-1, as seff reports it; null until it ends.")] double? MemoryEfficiency = null)
 {
     /// <param name="LimitTime">SCNS's format: H:MM:SS, D-HH:MM:SS from a day on, UNLIMITED.</param>
     [Description("Times are ISO 8601 in UTC, with a Z.")]
@@ -56,8 +63,22 @@ internal sealed record JobView(
             logs,
             new Details(job.Name ?? $"job-{Id(job.Id)}", job.Account, job.Partition, cpuIds.Length > 0 ? cpuIds.Length : job.Cpus,
                 1, job.Node ?? "", ExitCode(job.ExitCode), job.ExitCode, WorkDir(job, dataDir), job.DataSource, job.Account),
-            job.Priority, job.Pid, cpuIds, job.Attempt);
+            job.Priority, job.Pid, cpuIds, job.Attempt, job.Hold, job.Requeue,
+            Ended(job, job.CpuUserSeconds), Ended(job, job.CpuSystemSeconds), job.State.IsTerminal() ? job.PeakMemoryBytes : null,
+            CpuUse(job, elapsed, cpuIds.Length > 0 ? cpuIds.Length : job.Cpus), MemoryUse(job));
     }
+
+    private static double? Ended(Job job, double? value) => job.State.IsTerminal() && value is { } v ? Math.Round(v, 3) : null;
+
+    /// <summary>seff's CPU efficiency: CPU time over what the cores could have given in the elapsed time.</summary>
+    internal static double? CpuUse(Job job, TimeSpan elapsed, int cores) =>
+        job.State.IsTerminal() && job.CpuSeconds is { } cpu && elapsed.TotalSeconds > 0 && cores > 0
+            ? Math.Round(Math.Min(1, cpu / (elapsed.TotalSeconds * cores)), 4) : null;
+
+    /// <summary>seff's memory efficiency: the peak over the memory reserved.</summary>
+    internal static double? MemoryUse(Job job) =>
+        job.State.IsTerminal() && job.PeakMemoryBytes is { } peak && job.MemoryMb > 0
+            ? Math.Round(Math.Min(1, peak / (job.MemoryMb * 1048576.0)), 4) : null;
 
     public static string Id(long id) => id.ToString(CultureInfo.InvariantCulture);
 

@@ -9,7 +9,8 @@ namespace Conductor.Api.Jobs;
 internal static class ListEndpoint
 {
     public sealed record Item(string JobId, string Name, string State, string Reason, string Account, string Partition,
-        int Cpus, int Priority, string? Node, DateTime SubmitTime, DateTime? StartTime, DateTime? EndTime, string ExitCode);
+        int Cpus, int Priority, string? Node, DateTime SubmitTime, DateTime? StartTime, DateTime? EndTime, string ExitCode,
+        [property: System.ComponentModel.Description("\"user\" or \"admin\" while held, else null.")] string? Hold = null);
 
     public sealed record Response(IReadOnlyList<Item> Jobs, string? NextCursor);
 
@@ -38,7 +39,7 @@ internal static class ListEndpoint
         var page = await jobs.ListAsync(new JobFilter(stateFilter, visible, name, take, before), ct);
         var reasons = await jobs.WaitReasonsAsync(page, ct);
         var items = page.Select(j => new Item(JobView.Id(j.Id), j.Name ?? $"job-{j.Id}", j.State.ToWire(), reasons.GetValueOrDefault(j.Id, j.Reason), j.Account,
-            j.Partition, j.Cpus, j.Priority, j.Node, j.SubmitTime, j.StartTime, j.EndTime, JobView.ExitCode(j.ExitCode))).ToList();
+            j.Partition, j.Cpus, j.Priority, j.Node, j.SubmitTime, j.StartTime, j.EndTime, JobView.ExitCode(j.ExitCode), j.Hold)).ToList();
         var next = page.Count == take ? JobView.Id(page[^1].Id) : null;
         return TypedResults.Ok(new Response(items, next));
     }

@@ -7,7 +7,8 @@ namespace Conductor.Api.Jobs;
 /// Conductor's scheduling fields of a submit body: <c>dependency</c> (Slurm syntax),
 /// <c>begin_time</c> (ISO 8601; without an offset it means UTC), <c>max_retries</c>,
 /// <c>retry_delay</c> (seconds, or 30s / 5m / 2h, or a Slurm time with ':') and
-/// <c>retry_backoff</c> (fixed | exponential), and <c>array</c> (Slurm's <c>0-99%10</c>).
+/// <c>retry_backoff</c> (fixed | exponential), <c>array</c> (Slurm's <c>0-99%10</c>), <c>hold</c>
+/// (submit held, sbatch -H) and <c>requeue</c> (requeue after NodeFail or Orphaned, sbatch --requeue).
 /// </summary>
 internal static class SchedulingFields
 {
@@ -35,6 +36,9 @@ internal static class SchedulingFields
             RetryDelaySeconds = ParseDelay(f.StringOrNumber("retry_delay", 32), $"{path}.retry_delay", errors) ?? 0,
             RetryBackoff = backoff,
             Array = array,
+            // Submitted held is a user hold (sbatch -H): the owner releases it.
+            Hold = f.Bool("hold") == true ? HoldKinds.User : null,
+            Requeue = f.Bool("requeue") ?? false,
         };
     }
 

@@ -58,6 +58,10 @@ internal static partial class SubmitParser
         return script;
     }
 
+    /// <summary>The job object of a submit body alone (absent fields get submit's defaults): what an edit (PATCH) validates with.</summary>
+    internal static JobSpec ParseJobFields(JsonElement job, string path, ApiOptions limits, Caller caller, FieldErrors errors) =>
+        ParseJob(job, path, limits, caller, errors);
+
     private static JobSpec ParseJob(JsonElement job, string path, ApiOptions limits, Caller caller, FieldErrors errors)
     {
         var f = new JsonFields(job, path, errors);

@@ -7,7 +7,10 @@ namespace Conductor.Api.Nodes;
 internal static class NodesEndpoint
 {
     public sealed record Item(string Name, string Partition, int Cpus, int UsedCpus, long MemoryMb, DateTime LastHeartbeat,
-        double HeartbeatAgeSeconds, string State);
+        double HeartbeatAgeSeconds,
+        [property: System.ComponentModel.Description("UP, DOWN, DRAINING (drained, jobs still running) or DRAINED.")] string State,
+        [property: System.ComponentModel.Description("Why it is drained; null when it is not.")] string? DrainReason = null,
+        [property: System.ComponentModel.Description("When its running jobs are requeued if still running; null for none.")] DateTime? DrainDeadline = null);
 
     public sealed record Response(IReadOnlyList<Item> Nodes);
 
@@ -17,7 +20,8 @@ internal static class NodesEndpoint
         var used = await nodes.UsedCoresAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;
         var items = all.Select(n => new Item(n.Name, n.Partition, n.Cpus, used.GetValueOrDefault(n.Name), n.MemoryMb,
-            n.LastHeartbeat, Math.Round((now - n.LastHeartbeat).TotalSeconds, 1), n.State.ToString().ToUpperInvariant())).ToList();
+            n.LastHeartbeat, Math.Round((now - n.LastHeartbeat).TotalSeconds, 1), NodeStates.Shown(n, used.GetValueOrDefault(n.Name)),
+            n.DrainReason, n.DrainDeadline)).ToList();
         return TypedResults.Ok(new Response(items));
     }
 }

@@ -42,12 +42,15 @@ internal sealed class ScheduleRunner(ScheduleStore schedules, WakeUpPublisher wa
         }
     }
 
-    /// <summary>The template was validated when stored; it is parsed again so later limits apply too.</summary>
+    /// <summary>
+    /// The template was validated when stored; it is parsed again so later limits apply too. Its job
+    /// runs under the schedule's account (its creator's) unless the template names one.
+    /// </summary>
     private JobSpec? ToSpec(Schedule schedule)
     {
         using var template = JsonDocument.Parse(schedule.JobTemplate);
         var errors = new FieldErrors();
-        var spec = SubmitParser.Parse(template.RootElement, "job_template", options.Value, Caller.Scheduler, errors, strict: false);
+        var spec = SubmitParser.Parse(template.RootElement, "job_template", options.Value, Caller.Scheduler with { Account = schedule.Account }, errors, strict: false);
         if (spec is null) log.LogWarning("Schedule {ScheduleId} has an invalid job template ({Field}); no job created", schedule.Id, errors.FirstField);
         return spec;
     }

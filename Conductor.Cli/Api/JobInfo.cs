@@ -11,7 +11,8 @@ namespace Conductor.Cli.Api;
 internal sealed record JobInfo(
     string JobId, string State, string? Reason, string Name, string Account, string Partition, int Cpus, string? Node,
     DateTimeOffset? SubmitTime, DateTimeOffset? StartTime, DateTimeOffset? EndTime, string? ExitCode, int? ExitStatus,
-    string? TimeLimit, int? Priority, string? WorkDir, string? ArrayJobId, string? ArrayTaskId, string? ErrorMsg)
+    string? TimeLimit, int? Priority, string? WorkDir, string? ArrayJobId, string? ArrayTaskId, string? ErrorMsg,
+    double? CpuUserSeconds = null, double? CpuSystemSeconds = null, long? MaxRssBytes = null)
 {
     public static readonly string[] TerminalStates = ["COMPLETED", "FAILED", "CANCELLED"];
 
@@ -31,7 +32,8 @@ internal sealed record JobInfo(
             S("account") ?? S("user") ?? "", S("partition") ?? "", Int(e, "cpus") ?? Int(detail, "allocated_cpus") ?? 0,
             NonEmpty(S("node") ?? S("node_list")), Time(e, time, "submit_time"), Time(e, time, "start_time"), Time(e, time, "end_time"),
             NonEmpty(S("exit_code")), Int(e, "exit_status") ?? Int(detail, "exit_status"), S("limit_time") ?? S("time_limit"),
-            Int(e, "priority"), S("work_dir"), S("array_job_id"), S("array_task_id"), S("error_msg"));
+            Int(e, "priority"), S("work_dir"), S("array_job_id"), S("array_task_id"), S("error_msg"),
+            Double(e, "cpu_user_seconds"), Double(e, "cpu_system_seconds"), Long(e, "max_rss_bytes"));
     }
 
     /// <summary>
@@ -81,6 +83,12 @@ internal sealed record JobInfo(
         if (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var n)) return n;
         return v.ValueKind == JsonValueKind.String && int.TryParse(v.GetString(), CultureInfo.InvariantCulture, out var m) ? m : null;
     }
+
+    private static double? Double(JsonElement o, string name) =>
+        o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+
+    private static long? Long(JsonElement o, string name) =>
+        o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n) ? n : null;
 
     /// <summary>ISO 8601 (UTC when it has no offset) or Unix seconds, wherever the API puts it.</summary>
     private static DateTimeOffset? Time(JsonElement top, JsonElement time, string name)

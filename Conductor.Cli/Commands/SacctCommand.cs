@@ -39,7 +39,21 @@ internal static class SacctCommand
             ["Priority"] = ("Priority", 10, (j, _) => (j.Priority ?? 0).ToString(CultureInfo.InvariantCulture)),
             ["Timelimit"] = ("Timelimit", 10, (j, _) => JobColumns.Limit(j.TimeLimit)),
             ["WorkDir"] = ("WorkDir", 20, (j, _) => j.WorkDir ?? ""),
+            ["TotalCPU"] = ("TotalCPU", 10, (j, _) => j.CpuUserSeconds is null && j.CpuSystemSeconds is null ? "" : CpuTime((j.CpuUserSeconds ?? 0) + (j.CpuSystemSeconds ?? 0))),
+            ["UserCPU"] = ("UserCPU", 10, (j, _) => j.CpuUserSeconds is { } u ? CpuTime(u) : ""),
+            ["SystemCPU"] = ("SystemCPU", 10, (j, _) => j.CpuSystemSeconds is { } s ? CpuTime(s) : ""),
+            ["CPUTime"] = ("CPUTime", 10, (j, now) => SlurmTime.Format(JobColumns.Used(j, now) * Math.Max(1, j.Cpus), alwaysHours: true)),
+            ["MaxRSS"] = ("MaxRSS", 10, (j, _) => j.MaxRssBytes is { } b ? (b / 1024).ToString(CultureInfo.InvariantCulture) + "K" : ""),
         };
+
+    /// <summary>Slurm's TotalCPU: [DD-[HH:]]MM:SS.mmm, with milliseconds under an hour.</summary>
+    internal static string CpuTime(double seconds)
+    {
+        var span = TimeSpan.FromSeconds(Math.Max(0, seconds));
+        return span.TotalHours >= 1
+            ? SlurmTime.Format(TimeSpan.FromSeconds(Math.Round(span.TotalSeconds)), alwaysHours: true)
+            : string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalMinutes:00}:{span.Seconds:00}.{span.Milliseconds:000}");
+    }
 
     internal sealed class Request
     {
@@ -91,7 +105,7 @@ internal static class SacctCommand
             var now = cx.Clock.GetUtcNow();
             using var client = cx.Client();
             var jobs = await SelectAsync(new JobSource(client), r, now, cx);
-            if (columns.Any(c => c.Key is "Timelimit" or "WorkDir")) jobs = await new JobSource(client).DetailAsync(jobs, cx.Cancel);
+            if (columns.Any(c => c.Key is "Timelimit" or "WorkDir" or "TotalCPU" or "UserCPU" or "SystemCPU" or "MaxRSS")) jobs = await new JobSource(client).DetailAsync(jobs, cx.Cancel);
             if (r.Json)
             {
                 await cx.Out.WriteLineAsync(new JsonObject { ["jobs"] = new JsonArray([.. jobs.Select(j => (JsonNode)SqueueCommand.ToJson(j))]) }.ToJsonString(JsonOptions.Indented));

@@ -7,8 +7,8 @@ using Conductor.Cli.Slurm;
 namespace Conductor.Cli.Commands;
 
 /// <summary>
-/// <c>scontrol show job [ID]</c> and <c>scontrol show node [NAME]</c> in Slurm's key=value layout.
-/// Nothing else of scontrol (which changes the cluster) is offered: that is the API's admin side.
+/// <c>scontrol show job [ID]</c> and <c>scontrol show node [NAME]</c> in Slurm's key=value layout;
+/// <c>hold</c>, <c>uhold</c>, <c>release</c>, <c>requeue</c> and <c>update</c> of jobs (<see cref="ScontrolActions"/>).
 /// </summary>
 internal static class ScontrolCommand
 {
@@ -18,8 +18,10 @@ internal static class ScontrolCommand
         var oneLine = args.Contains("-o") || args.Contains("--oneliner");
         try
         {
+            if (words.Count > 0 && ScontrolActions.Verbs.Contains(words[0])) return await ScontrolActions.RunAsync(words, cx);
             if (words.Count < 2 || words[0] != "show")
-                throw new SlurmUsageException("only 'scontrol show job [ID]' and 'scontrol show node [NAME]' are supported");
+                throw new SlurmUsageException("supported: 'scontrol show job [ID]', 'scontrol show node [NAME]', " +
+                                              "'scontrol hold|uhold|release|requeue JOBID', 'scontrol update JobId=ID Key=Value...'");
             using var client = cx.Client();
             var entity = words[1].ToLowerInvariant().TrimEnd('s');
             var records = entity switch
@@ -58,7 +60,7 @@ internal static class ScontrolCommand
         [$"JobId={j.JobId}", $"JobName={j.Name}"],
         .. j.ArrayJobId is { } a ? new List<string[]> { new[] { $"ArrayJobId={a}", $"ArrayTaskId={j.ArrayTaskId}" } } : [],
         [$"UserId={j.Account}", $"Account={j.Account}"],
-        [$"Priority={j.Priority ?? 0}"],
+        [$"Priority={(j.Reason == "Held" ? 0 : j.Priority ?? 0)}"],
         [$"JobState={JobColumns.State(j)}", $"Reason={(string.IsNullOrEmpty(j.Reason) ? "None" : j.Reason)}", $"Dependency=(null)"],
         [$"ExitCode={j.SlurmExitCode()}"],
         [$"RunTime={SlurmTime.Format(JobColumns.Used(j, now), alwaysHours: true)}", $"TimeLimit={JobColumns.Limit(j.TimeLimit)}"],

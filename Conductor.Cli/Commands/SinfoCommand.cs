@@ -19,10 +19,11 @@ internal sealed record NodeInfo(string Name, string Partition, int Cpus, int Use
     {
         "ONLINE" or "UP" or "ACTIVE" or "IDLE" or "" => UsedCpus == 0 ? "idle" : UsedCpus >= Cpus ? "allocated" : "mixed",
         "DRAINING" or "DRAIN" => "draining",
+        "DRAINED" => "drained",
         _ => "down",
     };
 
-    public string CompactState => SlurmState switch { "allocated" => "alloc", "mixed" => "mix", "draining" => "drng", var s => s };
+    public string CompactState => SlurmState switch { "allocated" => "alloc", "mixed" => "mix", "draining" => "drng", "drained" => "drain", var s => s };
 
     public static async Task<List<NodeInfo>> ListAsync(ApiClient client, CancellationToken ct) =>
         [.. (await client.GetAsync("nodes", ct)).GetProperty("nodes").EnumerateArray().Select(From).OrderBy(n => n.Name, StringComparer.Ordinal)];

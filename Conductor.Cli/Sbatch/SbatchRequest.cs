@@ -22,6 +22,8 @@ internal sealed class SbatchRequest
     public string? Dependency { get; set; }
     public string? Begin { get; set; }
     public bool Exclusive { get; set; }
+    public bool Hold { get; set; }
+    public bool Requeue { get; set; }
     public int? Nice { get; set; }
     public int? Priority { get; set; }
     public string? Wrap { get; set; }

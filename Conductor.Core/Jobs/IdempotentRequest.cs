@@ -16,6 +16,7 @@ public static class IdempotentRequest
         && spec.StandardOutput == job.StandardOutput && spec.StandardError == job.StandardError && spec.Exclusive == job.Exclusive
         && spec.Priority == job.Priority && spec.Dependency == job.Dependency && SameMoment(spec.BeginTime, job.BeginTime)
         && spec.MaxRetries == job.MaxRetries && spec.RetryDelaySeconds == job.RetryDelaySeconds && spec.RetryBackoff == job.RetryBackoff
+        && spec.Requeue == job.Requeue
         && spec.ArrayTaskId == job.ArrayTaskId && spec.Array?.MaxRunning == job.ArrayMaxRunning;
 
     private static bool SameEnvironment(Dictionary<string, string> a, Dictionary<string, string> b) =>

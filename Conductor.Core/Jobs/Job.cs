@@ -45,6 +45,15 @@ public sealed class Job
     public long? ScheduleId { get; set; }
     public DateTime? ScheduleFireTime { get; set; }
 
+    /// <summary>Held while PENDING: "user" (its owner may release it) or "admin" (only an admin may); null = in line.</summary>
+    public string? Hold { get; set; }
+
+    /// <summary>Requeue automatically when an attempt ends NodeFail or Orphaned (sbatch --requeue); off by default, as SCNS never retries.</summary>
+    public bool Requeue { get; set; }
+
+    /// <summary>Someone asked to requeue this RUNNING job: its worker kills it and puts it back in line as a new attempt.</summary>
+    public bool RequeueRequested { get; set; }
+
     public JobState State { get; set; } = JobState.Pending;
     public string Reason { get; set; } = JobReason.Priority;
     public string? ErrorMsg { get; set; }
@@ -72,6 +81,8 @@ public sealed class Job
     // What the job's cgroup measured when it ended (Slurm's TotalCPU and MaxRSS).
     public double? CpuSeconds { get; set; }
     public long? PeakMemoryBytes { get; set; }
+    public double? CpuUserSeconds { get; set; }
+    public double? CpuSystemSeconds { get; set; }
 
     /// <summary>The node's worker's last verdict on <see cref="Pid"/> (start time and boot id included), and when.</summary>
     public bool? PidAlive { get; set; }

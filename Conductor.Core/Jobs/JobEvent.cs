@@ -10,4 +10,7 @@ public sealed class JobEvent
     public string Reason { get; set; } = "";
     public DateTime At { get; set; }
     public string? Node { get; set; }
+
+    /// <summary>What else happened and who did it (a hold, a field edited, a bulk requeue), for people.</summary>
+    public string? Message { get; set; }
 }

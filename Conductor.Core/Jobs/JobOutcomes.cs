@@ -35,6 +35,9 @@ public static class JobOutcomes
     /// <summary>Claimed but never started: back to PENDING, as if never claimed.</summary>
     public static readonly JobOutcome Requeued = new(JobState.Pending, JobReason.Requeued, null);
 
+    /// <summary>Killed on request (scontrol requeue, a drain's deadline) and back in line as a new attempt.</summary>
+    public static readonly JobOutcome RequeuedOnRequest = new(JobState.Pending, JobReason.Requeued, null);
+
     public static JobOutcome OutOfMemory(long memoryMb) =>
         new(JobState.Failed, JobReason.OutOfMemory, $"The job exceeded its memory of {memoryMb} MB and was killed.");
 

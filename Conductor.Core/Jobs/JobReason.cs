@@ -13,6 +13,9 @@ public static class JobReason
     public const string Dependency = "Dependency";
     public const string BeginTime = "BeginTime";
     public const string Held = "Held";
+    public const string AssocGrpCpuLimit = "AssocGrpCpuLimit";
+    public const string AssocMaxJobsLimit = "AssocMaxJobsLimit";
+    public const string PartitionDown = "PartitionDown";
 
     // When finished.
     public const string NonZeroExitCode = "NonZeroExitCode";

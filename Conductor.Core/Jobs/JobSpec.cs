@@ -31,6 +31,12 @@ public sealed record JobSpec
     public long? ScheduleId { get; init; }
     public DateTime? ScheduleFireTime { get; init; }
 
+    /// <summary>Submitted held ("user" or "admin", <see cref="HoldKinds"/>); null = in line at once.</summary>
+    public string? Hold { get; init; }
+
+    /// <summary>Requeue after NodeFail or Orphaned (sbatch --requeue).</summary>
+    public bool Requeue { get; init; }
+
     /// <summary>One spec per task of the array (or just this one): each task is its own job.</summary>
     public IReadOnlyList<JobSpec> Expand() =>
         Array is null ? [this] : Array.TaskIds.Select((task, i) => this with
@@ -66,6 +72,7 @@ public sealed record JobSpec
         MaxRetries = job.MaxRetries,
         RetryDelaySeconds = job.RetryDelaySeconds,
         RetryBackoff = job.RetryBackoff,
+        Requeue = job.Requeue,
         ArrayTaskId = job.ArrayTaskId, // the script may branch on its task id; the copy stands alone
     };
 
@@ -97,11 +104,20 @@ public sealed record JobSpec
         ArrayMaxRunning = Array?.MaxRunning,
         ScheduleId = ScheduleId,
         ScheduleFireTime = ScheduleFireTime,
+        Hold = Hold,
+        Requeue = Requeue,
         State = JobState.Pending,
-        Reason = Dependencies.Count > 0 ? JobReason.Dependency : BeginTime > now ? JobReason.BeginTime : JobReason.Priority,
+        Reason = Hold is not null ? JobReason.Held : Dependencies.Count > 0 ? JobReason.Dependency : BeginTime > now ? JobReason.BeginTime : JobReason.Priority,
         SubmitTime = now,
         EligibleTime = BeginTime > now ? BeginTime.Value : now,
     };
+}
+
+/// <summary>Slurm's two holds: a user's (its owner releases it) and an admin's (only an admin does).</summary>
+public static class HoldKinds
+{
+    public const string User = "user";
+    public const string Admin = "admin";
 }
 
 /// <summary>How the pause before a retry grows: the same each time, or doubling with ±25 % jitter.</summary>

@@ -22,4 +22,11 @@ public sealed class Node
     public string? BootId { get; set; }
     public DateTime RegisteredAt { get; set; }
     public DateTime LastHeartbeat { get; set; }
+
+    /// <summary>Set while the node is drained: it takes no new jobs (DRAINING while jobs still run, then DRAINED). Survives re-registration.</summary>
+    public DateTime? DrainedSince { get; set; }
+    public string? DrainReason { get; set; }
+
+    /// <summary>When the jobs still running on a draining node are requeued; null = they run to their end.</summary>
+    public DateTime? DrainDeadline { get; set; }
 }

@@ -16,11 +16,13 @@ public sealed partial class InvariantChecks
                 SELECT n.name, n.partition, n.cpus,
                        n.cpus - coalesce((SELECT sum(a.cpus) FROM allocations a
                                           WHERE a.node = n.name AND a.released_at IS NULL), 0) AS free
-                FROM nodes n WHERE n.state = 'Up' AND n.last_heartbeat >= now() - @lease)
+                FROM nodes n WHERE n.state = 'Up' AND n.drained_since IS NULL AND n.last_heartbeat >= now() - @lease)
             SELECT format('job %s (%s core(s), partition %s) waiting %s s', j.id, j.cpus, j.partition,
                           round(extract(epoch FROM now() - j.eligible_time))::bigint)
             FROM jobs j
-            WHERE j.state = 'PENDING' AND j.eligible_time < now() - @age
+            WHERE j.state = 'PENDING' AND j.hold IS NULL AND j.eligible_time < now() - @age
+              AND NOT EXISTS (SELECT 1 FROM partitions p WHERE p.name = j.partition AND p.paused)
+              AND NOT EXISTS (SELECT 1 FROM account_quotas q WHERE q.account = j.account AND q.partition IN (j.partition, '*'))
               AND EXISTS (SELECT 1 FROM live l WHERE l.partition = j.partition AND l.free >= j.cpus
                                                  AND (NOT j.exclusive OR l.free = l.cpus))
             ORDER BY j.id
@@ -28,6 +30,24 @@ public sealed partial class InvariantChecks
         return Verdict("pending_while_cores_free", findings, CheckStatus.Warning,
             $"no job has waited longer than {Durations.Format(thresholds.PendingAge)} while cores were free",
             $"PENDING job(s) older than {Durations.Format(thresholds.PendingAge)} while a live node has free cores");
+    }
+
+    /// <summary>
+    /// Drained nodes and paused partitions are an operator's choice, not a fault: reported (OK) so
+    /// that nobody wonders why a node takes no jobs.
+    /// </summary>
+    public async Task<CheckResult> DrainedAsync(CancellationToken ct)
+    {
+        var drained = await FindingsAsync(db, """
+            SELECT format('node %s %s since %s: %s', n.name,
+                          CASE WHEN EXISTS (SELECT 1 FROM allocations a WHERE a.node = n.name AND a.released_at IS NULL) THEN 'DRAINING' ELSE 'DRAINED' END,
+                          to_char(n.drained_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), n.drain_reason)
+            FROM nodes n WHERE n.drained_since IS NOT NULL
+            UNION ALL
+            SELECT format('partition %s paused', p.name) FROM partitions p WHERE p.paused
+            ORDER BY 1
+            """, ct);
+        return CheckResult.Ok("drained", drained.Count == 0 ? "no node drained, no partition paused" : string.Join("; ", drained));
     }
 
     /// <summary>

@@ -23,6 +23,7 @@ public sealed partial class InvariantChecks(NpgsqlDataSource db)
         await NoRunningJobOnDownNodeAsync(ct),
         await NoPendingJobWhileCoresFreeAsync(thresholds, ct),
         await PidsAliveAsync(thresholds.Lease, ct),
+        await DrainedAsync(ct),
     ];
 
     /// <summary>A node that is UP but silent longer than a lease is dead or cut off; its jobs are in limbo.</summary>

@@ -15,6 +15,9 @@ public sealed class Schedule
     public string Overlap { get; set; } = ScheduleOverlap.Allow;
     public string Misfire { get; set; } = ScheduleMisfire.FireOnce;
     public string JobTemplate { get; set; } = "{}";
+
+    /// <summary>The account its jobs run under (unless the template names one): its creator's.</summary>
+    public string Account { get; set; } = "default";
     public DateTime? NextFireTime { get; set; }
     public DateTime? LastFireTime { get; set; }
     public DateTime CreatedAt { get; set; }

@@ -1,6 +1,7 @@
 using Conductor.Core.Accounts;
 using Conductor.Core.Jobs;
 using Conductor.Core.Nodes;
+using Conductor.Core.Quotas;
 using Conductor.Core.Schedules;
 using Microsoft.EntityFrameworkCore;
 
@@ -27,6 +28,8 @@ public sealed class ConductorDbContext(DbContextOptions<ConductorDbContext> opti
     public DbSet<Node> Nodes => Set<Node>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<AccountUser> AccountUsers => Set<AccountUser>();
+    public DbSet<AccountQuota> AccountQuotas => Set<AccountQuota>();
+    public DbSet<PartitionState> Partitions => Set<PartitionState>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -42,6 +45,7 @@ public sealed class ConductorDbContext(DbContextOptions<ConductorDbContext> opti
             job.Property(j => j.IdempotencyKey).HasMaxLength(200);
             job.Property(j => j.DataSource).HasMaxLength(8).HasDefaultValue(DataSources.Api);
             job.Property(j => j.Dependency).HasMaxLength(1024);
+            job.Property(j => j.Hold).HasMaxLength(8);
             // One job per fire time of a schedule, however many schedulers race.
             job.HasIndex(j => new { j.ScheduleId, j.ScheduleFireTime }).IsUnique().HasFilter("schedule_id IS NOT NULL")
                 .HasDatabaseName("ux_jobs_schedule_fire");
@@ -49,9 +53,9 @@ public sealed class ConductorDbContext(DbContextOptions<ConductorDbContext> opti
             job.HasIndex(j => new { j.ArrayJobId, j.State }).HasFilter("array_job_id IS NOT NULL").HasDatabaseName("ix_jobs_array");
             job.Property(j => j.RetryBackoff).HasMaxLength(16).HasDefaultValue(RetryBackoffs.Fixed);
             job.HasIndex(j => j.IdempotencyKey).IsUnique().HasFilter("idempotency_key IS NOT NULL");
-            // The claim query: PENDING jobs of a partition by priority, then submit order.
+            // The claim query: PENDING jobs of a partition that are not held, by priority, then submit order.
             job.HasIndex(j => new { j.Partition, j.Priority, j.Id })
-                .HasFilter("state = 'PENDING'")
+                .HasFilter("state = 'PENDING' AND hold IS NULL")
                 .HasDatabaseName("ix_jobs_pending_queue")
                 .IsDescending(false, true, false);
             job.HasIndex(j => new { j.Node, j.State }).HasFilter("state = 'RUNNING'").HasDatabaseName("ix_jobs_running_node");
@@ -65,6 +69,7 @@ public sealed class ConductorDbContext(DbContextOptions<ConductorDbContext> opti
             ev.Property(e => e.FromState).HasConversion(NullableStateConverter).HasMaxLength(16);
             ev.Property(e => e.ToState).HasConversion(StateConverter).HasMaxLength(16);
             ev.Property(e => e.Reason).HasMaxLength(64);
+            ev.Property(e => e.Message).HasMaxLength(2048);
             ev.HasIndex(e => new { e.JobId, e.Id });
         });
 
@@ -86,6 +91,7 @@ public sealed class ConductorDbContext(DbContextOptions<ConductorDbContext> opti
             schedule.Property(s => s.Overlap).HasMaxLength(16);
             schedule.Property(s => s.Misfire).HasMaxLength(16);
             schedule.Property(s => s.JobTemplate).HasColumnType("jsonb");
+            schedule.Property(s => s.Account).HasMaxLength(128).HasDefaultValue("default");
             // The scheduler's "what is due" scan.
             schedule.HasIndex(s => s.NextFireTime).HasFilter("status = 1").HasDatabaseName("ix_scheduled_jobs_due");
         });
@@ -107,6 +113,23 @@ public sealed class ConductorDbContext(DbContextOptions<ConductorDbContext> opti
             node.Property(n => n.Name).HasMaxLength(128);
             node.Property(n => n.Partition).HasMaxLength(64);
             node.Property(n => n.State).HasConversion<string>().HasMaxLength(16);
+            node.Property(n => n.DrainReason).HasMaxLength(256);
+        });
+
+        model.Entity<AccountQuota>(quota =>
+        {
+            quota.ToTable("account_quotas");
+            quota.HasKey(q => new { q.Account, q.Partition });
+            quota.Property(q => q.Account).HasMaxLength(128);
+            quota.Property(q => q.Partition).HasMaxLength(64);
+        });
+
+        model.Entity<PartitionState>(partition =>
+        {
+            partition.ToTable("partitions");
+            partition.HasKey(p => p.Name);
+            partition.Property(p => p.Name).HasMaxLength(64);
+            partition.Property(p => p.Reason).HasMaxLength(256);
         });
 
         model.Entity<ApiToken>(token =>

@@ -22,6 +22,7 @@ internal sealed record JobMoveSql(string Rows, string From, string To, string Se
     public string EventReason { get; init; } = "t.reason";
     public string EventNode { get; init; } = "t.node";
     public string EventTime { get; init; } = "now()";
+    public string EventMessage { get; init; } = "NULL::text";
 
     /// <summary>What <c>moved</c> holds of each job besides the event's columns.</summary>
     public string Returning { get; init; } = "j.id";
@@ -59,10 +60,10 @@ internal sealed record JobMoveSql(string Rows, string From, string To, string Se
             UPDATE jobs j SET state = {To}, {Set}
             FROM t
             WHERE j.id = t.id AND j.state = {From} {Where}
-            RETURNING {Returning}, {From} AS ev_from, {To} AS ev_to, {EventReason} AS ev_reason, {EventNode} AS ev_node),
+            RETURNING {Returning}, {From} AS ev_from, {To} AS ev_to, {EventReason} AS ev_reason, {EventNode} AS ev_node, {EventMessage} AS ev_msg),
         ev AS (
-            INSERT INTO job_events (job_id, from_state, to_state, reason, at, node)
-            SELECT id, ev_from, ev_to, ev_reason, {EventTime}, ev_node FROM moved){Released}{Also}
+            INSERT INTO job_events (job_id, from_state, to_state, reason, at, node, message)
+            SELECT id, ev_from, ev_to, ev_reason, {EventTime}, ev_node, ev_msg FROM moved){Released}{Also}
         {Result}
         """;
 

@@ -6,7 +6,8 @@ using static Conductor.Core.Storage.Sql;
 namespace Conductor.Core.Storage;
 
 /// <summary>A locked claim candidate, with the array it belongs to and that array's %N limit.</summary>
-internal sealed record ArrayCandidate(Candidate Job, long? ArrayJobId, int? MaxRunning);
+/// <param name="HasQuota">its account has a quota in this partition (<see cref="JobStore.WithinQuotasAsync"/>)</param>
+internal sealed record ArrayCandidate(Candidate Job, long? ArrayJobId, int? MaxRunning, string Account = "", bool HasQuota = false);
 
 public sealed partial class JobStore
 {
@@ -18,10 +19,10 @@ public sealed partial class JobStore
     /// claimers cannot deadlock), its RUNNING tasks are counted after the lock (READ COMMITTED
     /// sees the previous holder's commit), and only that many candidates are kept.
     /// </summary>
-    private static async Task<List<Candidate>> WithinArrayLimitsAsync(NpgsqlConnection conn, List<ArrayCandidate> queue, CancellationToken ct)
+    private static async Task<List<ArrayCandidate>> WithinArrayLimitsAsync(NpgsqlConnection conn, List<ArrayCandidate> queue, CancellationToken ct)
     {
         var limited = queue.Where(c => c.MaxRunning is not null).Select(c => c.ArrayJobId!.Value).Distinct().Order().ToArray();
-        if (limited.Length == 0) return queue.Select(c => c.Job).ToList();
+        if (limited.Length == 0) return queue;
         var free = new Dictionary<long, long>();
         foreach (var array in limited)
         {
@@ -34,11 +35,11 @@ public sealed partial class JobStore
             await r.ReadAsync(ct);
             free[array] = queue.First(c => c.ArrayJobId == array).MaxRunning!.Value - r.GetInt64(0);
         }
-        var kept = new List<Candidate>();
+        var kept = new List<ArrayCandidate>();
         foreach (var c in queue)
         {
             if (c.MaxRunning is not null && free[c.ArrayJobId!.Value]-- <= 0) continue;
-            kept.Add(c.Job);
+            kept.Add(c);
         }
         return kept;
     }

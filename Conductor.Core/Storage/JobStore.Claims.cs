@@ -73,7 +73,7 @@ public sealed partial class JobStore
     {
         var (owned, moved, view, locked) = await ReadClaimStateAsync(conn, node, batch, writes, ct);
         var plan = owned && batch > 0 && view.BusyCores.Count < node.CoreIds.Length && locked.Count > 0
-            ? CorePlanner.Plan(view, await WithinArrayLimitsAsync(conn, locked, ct), UtcNow)
+            ? CorePlanner.Plan(view, await WithinQuotasAsync(conn, node.Partition, await WithinArrayLimitsAsync(conn, locked, ct), ct), UtcNow)
             : [];
         if (plan.Count == 0)
         {
@@ -89,7 +89,11 @@ public sealed partial class JobStore
         await using var cmd = new NpgsqlBatch(conn);
         cmd.BatchCommands.Add(GenericPlans());
         cmd.BatchCommands.Add(Batched(
-            "SELECT 1 FROM nodes WHERE name = @n AND instance_id = @i AND state = 'Up' FOR UPDATE",
+            """
+            SELECT 1 FROM nodes n WHERE name = @n AND instance_id = @i AND state = 'Up' AND drained_since IS NULL
+              AND NOT EXISTS (SELECT 1 FROM partitions p WHERE p.name = n.partition AND p.paused)
+            FOR UPDATE
+            """,
             P("n", NpgsqlDbType.Varchar, node.Name), P("i", NpgsqlDbType.Uuid, node.InstanceId)));
         foreach (var write in writes) cmd.BatchCommands.Add(write);
         var claiming = batch > 0;
@@ -100,8 +104,10 @@ public sealed partial class JobStore
         // Jobs still waiting for a dependency or their begin time are not candidates at all, so
         // they neither start nor hold back the jobs behind them.
         if (claiming) cmd.BatchCommands.Add(Batched($"""
-            SELECT id, cpus, memory_mb, exclusive, time_limit_seconds, array_job_id, array_max_running FROM jobs
-            WHERE state = 'PENDING' AND partition = @p AND eligible_time <= now()
+            SELECT id, cpus, memory_mb, exclusive, time_limit_seconds, array_job_id, array_max_running, account,
+                EXISTS (SELECT 1 FROM account_quotas q WHERE q.account = jobs.account AND q.partition IN (@p, '*')) AS quota
+            FROM jobs
+            WHERE state = 'PENDING' AND hold IS NULL AND partition = @p AND eligible_time <= now()
               AND cpus <= @c AND memory_mb <= @m
               AND NOT {DependencySql.Waiting("jobs")}
               AND (array_max_running IS NULL OR array_max_running >
@@ -113,7 +119,7 @@ public sealed partial class JobStore
             P("m", NpgsqlDbType.Bigint, node.MemoryMb), P("l", NpgsqlDbType.Integer, batch)));
         await using var r = await cmd.ExecuteReaderAsync(ct);
         await r.NextResultAsync(ct);
-        var owned = await r.ReadAsync(ct); // no row: another instance owns this node, or it is DOWN
+        var owned = await r.ReadAsync(ct); // no row: another instance owns this node, or it is DOWN, drained or its partition paused
         var moved = new List<int>(writes.Count);
         foreach (var _ in writes)
         {
@@ -141,7 +147,7 @@ public sealed partial class JobStore
         while (await r.ReadAsync(ct))
             queue.Add(new ArrayCandidate(
                 new Candidate(r.GetInt64(0), r.GetInt32(1), r.GetInt64(2), r.GetBoolean(3), r.IsDBNull(4) ? null : r.GetInt32(4)),
-                r.IsDBNull(5) ? null : r.GetInt64(5), r.IsDBNull(6) ? null : r.GetInt32(6)));
+                r.IsDBNull(5) ? null : r.GetInt64(5), r.IsDBNull(6) ? null : r.GetInt32(6), r.GetString(7), r.GetBoolean(8)));
         return (owned, moved, new NodeView(node.CoreIds, node.MemoryMb, busy, memory, exclusive, running), queue);
     }
 

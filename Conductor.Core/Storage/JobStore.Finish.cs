@@ -21,7 +21,7 @@ public sealed partial class JobStore
         return null;
     }
 
-    /// <summary><see cref="FinishAsync"/> for many attempts, in one batch of two statements.</summary>
+    /// <summary><see cref="FinishAsync"/> for many attempts, in one batch of a statement per step (at most three).</summary>
     /// <returns>For each finish in order, the state its job moved to (null: someone else moved it first).</returns>
     public async Task<IReadOnlyList<JobState?>> FinishManyAsync(IReadOnlyList<Transition> finishes, CancellationToken ct)
     {
@@ -33,22 +33,25 @@ public sealed partial class JobStore
     internal static async Task<IReadOnlyList<JobState?>> FinishManyAsync(NpgsqlConnection conn, IReadOnlyList<Transition> finishes, CancellationToken ct)
     {
         if (finishes.Count == 0) return [];
-        // All retries first, then every finish as asked: each job is moved by one of the two at most.
-        var retries = finishes.Select(FinishSteps).Where(s => s.Count > 1).Select(s => s[0]).ToList();
+        // Each finish's steps in order (requeue, retry, as asked), one statement per level: a step
+        // moves the job only if every earlier one did not, since each requires RUNNING.
+        var steps = finishes.Select(FinishSteps).ToList();
+        var levels = steps.Max(s => s.Count);
         await using var batch = new NpgsqlBatch(conn) { BatchCommands = { GenericPlans() } };
-        if (retries.Count > 0) batch.BatchCommands.Add(TransitionCommand(retries));
-        batch.BatchCommands.Add(TransitionCommand(finishes));
-        var retried = new HashSet<long>();
-        var moved = new HashSet<long>();
+        // Aligned on the last step (the finish as asked), which every finish has.
+        for (var level = 0; level < levels; level++)
+            batch.BatchCommands.Add(TransitionCommand(
+                steps.Where(s => level >= levels - s.Count).Select(s => s[level - (levels - s.Count)]).ToList()));
+        var movedAt = new Dictionary<long, bool>(); // moved by an earlier step than the last: back to PENDING
         await using (var r = await batch.ExecuteReaderAsync(ct))
         {
-            foreach (var into in retries.Count > 0 ? new[] { retried, moved } : [moved])
+            for (var level = 0; level < levels; level++)
             {
                 await r.NextResultAsync(ct);
-                while (await r.ReadAsync(ct)) into.Add(r.GetInt64(0));
+                while (await r.ReadAsync(ct)) movedAt.TryAdd(r.GetInt64(0), level < levels - 1);
             }
         }
-        return finishes.Select(f => retried.Contains(f.JobId) ? JobState.Pending : moved.Contains(f.JobId) ? f.To : (JobState?)null).ToList();
+        return finishes.Select(f => movedAt.TryGetValue(f.JobId, out var early) ? early ? JobState.Pending : f.To : (JobState?)null).ToList();
     }
 
     /// <summary>
@@ -56,6 +59,12 @@ public sealed partial class JobStore
     /// requires RUNNING and the first one that moves it leaves it otherwise. Run back to back
     /// they are what <see cref="FinishAsync"/> does, so they can also go in one batch.
     /// </summary>
-    private static IReadOnlyList<Transition> FinishSteps(Transition t) =>
-        t is { From: JobState.Running, To: JobState.Failed } ? [t with { To = JobState.Pending, Retry = true }, t] : [t];
+    private static IReadOnlyList<Transition> FinishSteps(Transition t) => t switch
+    {
+        { From: JobState.Running, To: JobState.Failed, Reason: JobReason.NodeFail or JobReason.Orphaned } =>
+            [t with { To = JobState.Pending, Requeue = RequeueKind.IfJobAsked, EventMessage = $"Requeued automatically after {t.Reason}." },
+             t with { To = JobState.Pending, Retry = true }, t],
+        { From: JobState.Running, To: JobState.Failed } => [t with { To = JobState.Pending, Retry = true }, t],
+        _ => [t],
+    };
 }

@@ -35,7 +35,7 @@ public sealed partial class JobStore
             SELECT j.id, j.name, j.account, j.partition, j.cpus, j.priority, j.time_limit_seconds, j.state, j.reason,
                    j.error_msg, j.submit_time, j.eligible_time, j.start_time, j.end_time, j.attempt, j.node, j.pid,
                    j.work_dir, j.stdout_path, j.stderr_path, j.exit_code, a.cpu_ids, j.run_uid, j.cpu_seconds, j.peak_memory_bytes,
-                   j.data_source
+                   j.data_source, j.hold, j.requeue, j.cpu_user_seconds, j.cpu_system_seconds, j.memory_mb
             FROM jobs j
             LEFT JOIN LATERAL (SELECT cpu_ids FROM allocations WHERE job_id = j.id ORDER BY id DESC LIMIT 1) a ON true
             WHERE j.id = @id
@@ -52,7 +52,9 @@ public sealed partial class JobStore
             EndTime = Time(r, 13), Attempt = r.GetInt32(14), Node = Text(r, 15), Pid = Int(r, 16), WorkDir = Text(r, 17),
             StdoutPath = Text(r, 18), StderrPath = Text(r, 19), ExitCode = Int(r, 20), RunUid = Int(r, 22),
             CpuSeconds = r.IsDBNull(23) ? null : r.GetDouble(23), PeakMemoryBytes = r.IsDBNull(24) ? null : r.GetInt64(24),
-            DataSource = r.GetString(25),
+            DataSource = r.GetString(25), Hold = Text(r, 26), Requeue = r.GetBoolean(27),
+            CpuUserSeconds = r.IsDBNull(28) ? null : r.GetDouble(28), CpuSystemSeconds = r.IsDBNull(29) ? null : r.GetDouble(29),
+            MemoryMb = r.GetInt64(30),
         };
         return new JobStatus(job, r.IsDBNull(21) ? null : r.GetFieldValue<int[]>(21));
     }

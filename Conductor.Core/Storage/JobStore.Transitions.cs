@@ -36,24 +36,29 @@ public sealed partial class JobStore
     {
         var sql = (JobMoveSql.PerRow(transitions.Select(t => (t.From, t.To)),
             """
-            SELECT * FROM unnest(@ids, @froms, @tos, @reasons, @msgs, @exits, @attempts, @nodes, @retries, @cpus, @peaks)
-                AS t(id, from_state, to_state, reason, msg, exit_code, attempt, node, retry, cpu_seconds, peak_memory_bytes)
+            SELECT * FROM unnest(@ids, @froms, @tos, @reasons, @msgs, @exits, @attempts, @nodes, @retries, @cpus, @peaks,
+                                 @users, @systems, @requeues, @notes)
+                AS t(id, from_state, to_state, reason, msg, exit_code, attempt, node, retry, cpu_seconds, peak_memory_bytes,
+                     cpu_user_seconds, cpu_system_seconds, requeue, note)
             """,
             $"""
-            reason = t.reason, error_msg = t.msg,
+            reason = t.reason, error_msg = t.msg, requeue_requested = false,
                 exit_code = CASE WHEN t.to_state = 'PENDING' AND NOT t.retry THEN NULL ELSE COALESCE(t.exit_code, j.exit_code) END,
                 cpu_seconds = COALESCE(t.cpu_seconds, j.cpu_seconds),
                 peak_memory_bytes = COALESCE(t.peak_memory_bytes, j.peak_memory_bytes),
-                end_time = CASE WHEN t.to_state IN ('COMPLETED', 'FAILED', 'CANCELLED') THEN now() ELSE j.end_time END,
+                cpu_user_seconds = COALESCE(t.cpu_user_seconds, j.cpu_user_seconds),
+                cpu_system_seconds = COALESCE(t.cpu_system_seconds, j.cpu_system_seconds),
+                end_time = CASE WHEN t.to_state IN ('COMPLETED', 'FAILED', 'CANCELLED') THEN now() WHEN t.to_state = 'PENDING' THEN NULL ELSE j.end_time END,
                 node = CASE WHEN t.to_state = 'PENDING' THEN NULL ELSE j.node END,
                 pid = CASE WHEN t.to_state = 'PENDING' THEN NULL ELSE j.pid END,
                 process_start_ticks = CASE WHEN t.to_state = 'PENDING' THEN NULL ELSE j.process_start_ticks END,
                 start_time = CASE WHEN t.to_state = 'PENDING' THEN NULL ELSE j.start_time END,
-                attempt = CASE WHEN t.to_state = 'PENDING' AND NOT t.retry THEN j.attempt - 1 ELSE j.attempt END,
-                eligible_time = CASE WHEN t.retry THEN now() + make_interval(secs => {RetryDelaySql}) ELSE j.eligible_time END
+                attempt = CASE WHEN t.to_state = 'PENDING' AND NOT t.retry AND t.requeue = 0 THEN j.attempt - 1 ELSE j.attempt END,
+                eligible_time = CASE WHEN t.requeue > 0 THEN now() WHEN t.retry THEN now() + make_interval(secs => {RetryDelaySql}) ELSE j.eligible_time END
             """) with
         {
-            Where = "AND (t.attempt IS NULL OR j.attempt = t.attempt) AND (NOT t.retry OR j.attempt <= j.max_retries)",
+            Where = "AND (t.attempt IS NULL OR j.attempt = t.attempt) AND (NOT t.retry OR j.attempt <= j.max_retries) AND (t.requeue <> 2 OR j.requeue)",
+            EventMessage = "t.note",
         }).Text;
         return Batched(sql,
             P("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint, transitions.Select(t => t.JobId).ToArray()),
@@ -66,7 +71,12 @@ public sealed partial class JobStore
             P("nodes", NpgsqlDbType.Array | NpgsqlDbType.Varchar, transitions.Select(t => t.Node).ToArray()),
             P("retries", NpgsqlDbType.Array | NpgsqlDbType.Boolean, transitions.Select(t => t.Retry && t.To == JobState.Pending).ToArray()),
             P("cpus", NpgsqlDbType.Array | NpgsqlDbType.Double, transitions.Select(t => t.CpuSeconds).ToArray()),
-            P("peaks", NpgsqlDbType.Array | NpgsqlDbType.Bigint, transitions.Select(t => t.PeakMemoryBytes).ToArray()));
+            P("peaks", NpgsqlDbType.Array | NpgsqlDbType.Bigint, transitions.Select(t => t.PeakMemoryBytes).ToArray()),
+            P("users", NpgsqlDbType.Array | NpgsqlDbType.Double, transitions.Select(t => t.CpuUserSeconds).ToArray()),
+            P("systems", NpgsqlDbType.Array | NpgsqlDbType.Double, transitions.Select(t => t.CpuSystemSeconds).ToArray()),
+            P("requeues", NpgsqlDbType.Array | NpgsqlDbType.Integer,
+                transitions.Select(t => t.To == JobState.Pending ? (int)t.Requeue : 0).ToArray()),
+            P("notes", NpgsqlDbType.Array | NpgsqlDbType.Text, transitions.Select(t => t.EventMessage).ToArray()));
     }
 
     /// <summary>

@@ -13,14 +13,21 @@ public sealed partial class NodeStore
 
     /// <summary>
     /// Heartbeat with the database clock (never the caller's). Null when another instance owns the
-    /// node (this one is fenced); otherwise the node's state, which a peer may have set to DOWN.
+    /// node (this one is fenced); otherwise the node's state, which a peer may have set to DOWN,
+    /// and whether a drain's deadline has passed (its running jobs are then requeued). Same one
+    /// statement as before the drain existed: one more column read.
     /// </summary>
-    public async Task<NodeState?> HeartbeatAsync(string name, Guid instanceId, CancellationToken ct)
+    public async Task<(NodeState State, bool DrainOverdue)?> HeartbeatAsync(string name, Guid instanceId, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        await using var cmd = conn.Command("UPDATE nodes SET last_heartbeat = now() WHERE name = @n AND instance_id = @i RETURNING state",
+        await using var cmd = conn.Command("""
+            UPDATE nodes SET last_heartbeat = now() WHERE name = @n AND instance_id = @i
+            RETURNING state, drained_since IS NOT NULL AND drain_deadline <= now()
+            """,
             P("n", NpgsqlDbType.Varchar, name), P("i", NpgsqlDbType.Uuid, instanceId));
-        return await cmd.ExecuteScalarAsync(ct) is string state ? Enum.Parse<NodeState>(state) : null;
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct)) return null;
+        return (Enum.Parse<NodeState>(r.GetString(0)), !r.IsDBNull(1) && r.GetBoolean(1));
     }
 
     /// <summary>

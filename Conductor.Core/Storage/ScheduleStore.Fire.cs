@@ -67,7 +67,7 @@ public sealed partial class ScheduleStore
     private static async Task<Schedule?> LockOneDueAsync(NpgsqlConnection conn, CancellationToken ct)
     {
         await using var cmd = conn.Command("""
-            SELECT id, cron, time_zone, overlap, misfire, job_template::text, next_fire_time FROM scheduled_jobs
+            SELECT id, cron, time_zone, overlap, misfire, job_template::text, next_fire_time, account FROM scheduled_jobs
             WHERE status = 1 AND next_fire_time <= now()
             ORDER BY next_fire_time LIMIT 1 FOR UPDATE SKIP LOCKED
             """);
@@ -77,6 +77,7 @@ public sealed partial class ScheduleStore
         {
             Id = r.GetInt64(0), Cron = r.GetString(1), TimeZone = r.GetString(2), Overlap = r.GetString(3),
             Misfire = r.GetString(4), JobTemplate = r.GetString(5), NextFireTime = r.GetDateTime(6), Status = ScheduleStatus.Enabled,
+            Account = r.GetString(7),
         };
     }
 

@@ -38,6 +38,7 @@ public static class StorageSetup
         services.AddPooledDbContextFactory<ConductorDbContext>(o => o.UseNpgsql(dataSource).UseSnakeCaseNamingConvention());
         services.AddSingleton<JobStore>();
         services.AddSingleton<NodeStore>();
+        services.AddSingleton<UsageStore>();
         services.AddSingleton<Nodes.NodeReaper>();
         services.AddSingleton<ScheduleStore>();
         services.AddSingleton<TokenStore>();

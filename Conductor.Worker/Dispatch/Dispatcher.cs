@@ -123,8 +123,11 @@ public sealed class Dispatcher(
 
     private async Task ApplyCancelsAsync(CancellationToken ct)
     {
-        foreach (var id in await store.CancelRequestedOnNodeAsync(node.Name, ct))
-            running.Find(id)?.RequestCancel();
+        foreach (var (id, requeue) in await store.StopRequestedOnNodeAsync(node.Name, ct))
+        {
+            if (requeue) running.Find(id)?.RequestRequeue();
+            else running.Find(id)?.RequestCancel();
+        }
     }
 
     private async Task<bool> WaitForSchemaAsync(CancellationToken ct)

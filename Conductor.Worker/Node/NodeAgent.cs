@@ -14,7 +14,7 @@ namespace Conductor.Worker.Node;
 /// peer declared this node dead while it was stalled (<see cref="MarkedDown"/>).
 /// </summary>
 public sealed class NodeAgent(
-    NodeStore nodes, NodeReaper reaper, IProcessProbe probe, WakeUps wakeUps, IOptions<WorkerOptions> options, ILogger<NodeAgent> log)
+    NodeStore nodes, JobStore jobs, NodeReaper reaper, IProcessProbe probe, WakeUps wakeUps, IOptions<WorkerOptions> options, ILogger<NodeAgent> log)
 {
     private readonly CancellationTokenSource _fence = new();
     private volatile bool _fenced;
@@ -62,7 +62,13 @@ public sealed class NodeAgent(
 
     private async Task BeatAsync(CancellationToken ct)
     {
-        var state = await nodes.HeartbeatAsync(Name, InstanceId, ct);
+        var beat = await nodes.HeartbeatAsync(Name, InstanceId, ct);
+        if (beat is { DrainOverdue: true } && await jobs.RequestRequeueOnNodeAsync(Name, "Requeued: the node's drain deadline passed.", ct) is > 0 and var count)
+        {
+            log.LogInformation("Node {Node}'s drain deadline passed; requeueing its {Count} running jobs", Name, count);
+            wakeUps.CancelHint();
+        }
+        var state = beat?.State;
         if (state is null)
         {
             _fenced = true;

@@ -103,13 +103,17 @@ public sealed class StartupRecovery(
         // The job's main process is gone: whatever it left in its cgroup is killed before the slot is freed.
         var cgroup = cgroups.Held(files, job.Attempt);
         var oom = action is RecoveryAction.FinishFromExitStatus or RecoveryAction.FailOrphaned && cgroup is not null && cgroups.OomKilled(cgroup);
-        (double? CpuSeconds, long? PeakMemoryBytes) usage = default;
+        CgroupUsage? usage = null;
         if (cgroup is not null)
         {
             cgroups.Release(files, cgroup, cgroup.IsEmpty || await cgroup.KillAllAsync(JobEnding.KillPatience));
             usage = cgroups.Usage(cgroup);
         }
-        return (action, Settle(job, action, exit, oom, node) with { CpuSeconds = usage.CpuSeconds, PeakMemoryBytes = usage.PeakMemoryBytes }, null);
+        return (action, Settle(job, action, exit, oom, node) with
+        {
+            CpuSeconds = usage?.CpuSeconds, PeakMemoryBytes = usage?.PeakMemoryBytes,
+            CpuUserSeconds = usage?.UserSeconds, CpuSystemSeconds = usage?.SystemSeconds,
+        }, null);
     }
 
     /// <summary>The uid a live process runs as (the owner of its /proc entry); null when it is gone.</summary>

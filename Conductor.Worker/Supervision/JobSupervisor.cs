@@ -24,7 +24,7 @@ namespace Conductor.Worker.Supervision;
 /// </summary>
 public sealed class JobSupervisor(
     JobStore store, IJobFinisher finisher, IProcessLauncher launcher, IProcessProbe probe, JobCgroups cgroups, StoreRetry retry, RunAsPolicy runAs,
-    IOptions<WorkerOptions> options, ILogger<JobSupervisor> log)
+    Messaging.WakeUps wakeUps, IOptions<WorkerOptions> options, ILogger<JobSupervisor> log)
 {
     private WorkerOptions Options => options.Value;
     private readonly AllowedRoots _roots = new(options.Value.EffectiveAllowedRoots);
@@ -130,7 +130,7 @@ public sealed class JobSupervisor(
         if (!empty) log.LogWarning("Job {JobId} still has processes in its cgroup {Slot} after the kill; the slot is not reused", job.Id, cgroup?.Slot);
         CrashPoints.Hit(CrashPoints.BeforeFinish);
         var code = childCode ?? files.ReadExitStatus() ?? (cause == StopCause.None ? null : 137);
-        (double? CpuSeconds, long? PeakMemoryBytes) usage = default;
+        CgroupUsage? usage = null;
         if (cgroup is not null)
         {
             if (cause == StopCause.None && cgroups.OomKilled(cgroup)) cause = StopCause.OutOfMemory;
@@ -144,7 +144,7 @@ public sealed class JobSupervisor(
     /// <summary>The grace period between SIGTERM and SIGKILL, short when the worker itself is stopping.</summary>
     private TimeSpan Grace(bool shuttingDown) => TimeSpan.FromSeconds(shuttingDown ? Math.Min(Options.GraceSeconds, 2) : Options.GraceSeconds);
 
-    private enum StopCause { None, Cancel, TimeLimit, Shutdown, OutOfMemory }
+    private enum StopCause { None, Cancel, TimeLimit, Shutdown, OutOfMemory, Requeue }
 
     private static async Task<StopCause> WaitForEndAsync(Job job, RunningJob run, Task exited)
     {
@@ -163,12 +163,13 @@ public sealed class JobSupervisor(
         ended.Cancel();
         if (first == exited) return StopCause.None;
         if (first == timedOut) return StopCause.TimeLimit;
-        return run.IsShutdownKill ? StopCause.Shutdown : StopCause.Cancel;
+        return run.IsShutdownKill ? StopCause.Shutdown : run.IsRequeue ? StopCause.Requeue : StopCause.Cancel;
     }
 
     private static JobOutcome Outcome(StopCause cause, int? code, Job job) => cause switch
     {
         StopCause.Cancel => JobOutcomes.Cancelled,
+        StopCause.Requeue => JobOutcomes.RequeuedOnRequest,
         StopCause.Shutdown => JobOutcomes.WorkerShutdown,
         StopCause.OutOfMemory => JobOutcomes.OutOfMemory(job.MemoryMb),
         StopCause.TimeLimit => JobOutcomes.TimeLimit(job.TimeLimitSeconds),
@@ -181,18 +182,41 @@ public sealed class JobSupervisor(
     /// claims for the freed cores in the same transaction; a failing store is retried until it
     /// answers, never dropped.
     /// </summary>
-    private async Task FinishAsync(Job job, RunningJob run, JobOutcome outcome, int? code, SpawnRecord? unrecorded = null,
-        (double? CpuSeconds, long? PeakMemoryBytes) usage = default)
+    private async Task FinishAsync(Job job, RunningJob run, JobOutcome outcome, int? code, SpawnRecord? unrecorded = null, CgroupUsage? usage = null)
     {
-        // The finish turns a failure into a retry (back to PENDING) when the job asked for one.
+        // The finish turns a failure into a retry (back to PENDING) when the job asked for one;
+        // a requeue goes back in line as a new attempt, whatever its retries.
+        var requeue = outcome == JobOutcomes.RequeuedOnRequest;
         var finish = Transition.Ending(job.Id, JobState.Running, outcome) with {
-            ExitCode = code, Attempt = run.Attempt, Node = Options.NodeName, CpuSeconds = usage.CpuSeconds, PeakMemoryBytes = usage.PeakMemoryBytes,
+            ExitCode = requeue ? null : code, Attempt = run.Attempt, Node = Options.NodeName,
+            CpuSeconds = usage?.CpuSeconds, PeakMemoryBytes = usage?.PeakMemoryBytes,
+            CpuUserSeconds = usage?.UserSeconds, CpuSystemSeconds = usage?.SystemSeconds,
+            Requeue = requeue ? RequeueKind.Always : RequeueKind.None,
+            EventMessage = requeue ? "Killed (its whole cgroup) and requeued on request." : null,
         };
         var moved = await retry.RunAsync($"finish job {job.Id}", ct => finisher.FinishAsync(finish, unrecorded, run, ct));
         if (moved is { } state)
             log.LogInformation("Job {JobId} {From} -> {To} ({Reason}) on {Node}, exit code {ExitCode}", job.Id, "RUNNING", state.ToWire(), outcome.Reason, Options.NodeName, code);
+        if (moved == JobState.Pending && outcome.State == JobState.Failed && job.RetryDelaySeconds > 0) _ = WakeWhenEligibleAsync(job.Id);
         else
             log.LogInformation("Job {JobId} was already moved by someone else; outcome {To} not written", job.Id, outcome.State.ToWire());
+    }
+
+    /// <summary>
+    /// A retry waits out its delay; nothing else would wake a claim when it ends (a poll may be
+    /// seconds away), so the worker that wrote the retry wakes its dispatcher then.
+    /// </summary>
+    private async Task WakeWhenEligibleAsync(long jobId)
+    {
+        try
+        {
+            if (await store.EligibleInAsync(jobId, CancellationToken.None) is { } wait) await Task.Delay(wait + TimeSpan.FromMilliseconds(20));
+            wakeUps.Wake();
+        }
+        catch (Exception e) when (TransientFaults.IsTransient(e))
+        {
+            log.LogDebug("Job {JobId}'s retry time not read ({Error}); the next poll claims it", jobId, e.Message);
+        }
     }
 
     private async Task<int?> WaitGoneAsync(int pid, long startTicks, string bootId)

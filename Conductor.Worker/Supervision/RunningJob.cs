@@ -5,16 +5,20 @@ public sealed class RunningJob(long jobId, int attempt, int cores)
 {
     private readonly CancellationTokenSource _stop = new();
     private volatile bool _shutdown;
+    private volatile bool _requeue;
 
     public long JobId => jobId;
     public int Attempt => attempt;
     public int Cores => cores;
 
-    /// <summary>Fires when the job must be stopped: a user's cancel or a killing shutdown.</summary>
+    /// <summary>Fires when the job must be stopped: a user's cancel or requeue, or a killing shutdown.</summary>
     public CancellationToken StopRequested => _stop.Token;
 
     /// <summary>True when the stop comes from the worker shutting down rather than a user.</summary>
     public bool IsShutdownKill => _shutdown;
+
+    /// <summary>True when the stop is a requeue: the job goes back in line as a new attempt.</summary>
+    public bool IsRequeue => _requeue;
 
     /// <summary>
     /// Set when the job's finish already claimed for the cores it frees (and did not fill its
@@ -32,6 +36,12 @@ public sealed class RunningJob(long jobId, int attempt, int cores)
     private volatile bool _finished;
 
     public void RequestCancel() => Stop();
+
+    public void RequestRequeue()
+    {
+        _requeue = true;
+        Stop();
+    }
 
     public void RequestShutdownKill()
     {

@@ -141,18 +141,27 @@ public sealed partial class JobCgroups : IDisposable
     public bool OomKilled(JobCgroup cgroup) => OomKills(cgroup.Dirs) > cgroup.OomKillsBefore;
 
     /// <summary>
-    /// CPU time (seconds) and peak memory (bytes) of the job's cgroup, from its start. On v2 the
-    /// peak of a reused slot cannot be told from its earlier jobs': null then.
+    /// CPU time (seconds, in all and split into user and system) and peak memory (bytes) of the
+    /// job's cgroup, from its start. v1: cpuacct.usage, cpuacct.usage_user and cpuacct.usage_sys
+    /// (nanoseconds; all three reset when the slot is taken, unlike cpuacct.stat) and
+    /// memory.max_usage_in_bytes (reset too). v2: cpu.stat (usage_usec minus the slot's count at
+    /// start); a reused slot's peak and user/system split cannot be told from its earlier jobs': null then.
     /// </summary>
-    public (double? CpuSeconds, long? PeakMemoryBytes) Usage(JobCgroup cgroup)
+    public CgroupUsage Usage(JobCgroup cgroup)
     {
         if (_layout.V2)
         {
             var cpu = CpuUsec(cgroup.Dirs) is { } usec ? (usec - cgroup.CpuUsecBefore) / 1e6 : (double?)null;
-            var peak = cgroup.CpuUsecBefore == 0 ? ReadLong(cgroup.Dir(CgroupController.Memory), "memory.peak") : null;
-            return (cpu, peak);
+            var fresh = cgroup.CpuUsecBefore == 0;
+            var stat = cgroup.Dir(CgroupController.Cpuacct) is { } dir ? Path.Combine(dir, "cpu.stat") : null;
+            return new CgroupUsage(cpu, fresh ? ReadLong(cgroup.Dir(CgroupController.Memory), "memory.peak") : null,
+                fresh && stat is not null ? ReadKey(stat, "user_usec") / 1e6 : null, fresh && stat is not null ? ReadKey(stat, "system_usec") / 1e6 : null);
         }
-        var ns = ReadLong(cgroup.Dir(CgroupController.Cpuacct), "cpuacct.usage");
-        return (ns / 1e9, ReadLong(cgroup.Dir(CgroupController.Memory), "memory.max_usage_in_bytes"));
+        var cpuacct = cgroup.Dir(CgroupController.Cpuacct);
+        return new CgroupUsage(ReadLong(cpuacct, "cpuacct.usage") / 1e9, ReadLong(cgroup.Dir(CgroupController.Memory), "memory.max_usage_in_bytes"),
+            ReadLong(cpuacct, "cpuacct.usage_user") / 1e9, ReadLong(cpuacct, "cpuacct.usage_sys") / 1e9);
     }
 }
+
+/// <summary>What a job's cgroup measured: Slurm's TotalCPU (with UserCPU and SystemCPU) and MaxRSS; null where unknown.</summary>
+public sealed record CgroupUsage(double? CpuSeconds, long? PeakMemoryBytes, double? UserSeconds, double? SystemSeconds);

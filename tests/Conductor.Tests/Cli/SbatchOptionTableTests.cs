@@ -74,9 +74,16 @@ public class SbatchOptionTableTests
     }
 
     [Theory]
-    [InlineData("-H", "--hold")]
-    [InlineData("--hold", "--hold")]
-    [InlineData("--requeue", "--requeue")]
+    [InlineData("-H", "hold")]
+    [InlineData("--hold", "hold")]
+    [InlineData("--requeue", "requeue")]
+    public void Hold_and_requeue_are_sent_as_the_jobs_fields(string option, string field)
+    {
+        CliTestContext.Job(Script, option)[field]!.GetValue<bool>().Should().BeTrue();
+        CliTestContext.Job(Script)[field].Should().BeNull("off unless asked");
+    }
+
+    [Theory]
     [InlineData("--gres=gpu:1", "--gres")]
     [InlineData("--gpus=2", "--gpus")]
     [InlineData("-G2", "--gpus")]

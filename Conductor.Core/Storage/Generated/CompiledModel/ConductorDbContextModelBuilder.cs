@@ -12,7 +12,7 @@ namespace Conductor.Core.Storage.Generated.CompiledModel
     public partial class ConductorDbContextModel
     {
         private ConductorDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("5bb51911-abed-408d-a248-bc69f30f8691"), entityTypeCount: 8)
+            : base(skipDetectChanges: false, modelId: new Guid("d59f7e7a-2fea-4e2e-9c13-69593c6f4f6a"), entityTypeCount: 10)
         {
         }
 
@@ -25,6 +25,8 @@ namespace Conductor.Core.Storage.Generated.CompiledModel
             var jobDependency = JobDependencyEntityType.Create(this);
             var jobEvent = JobEventEntityType.Create(this);
             var node = NodeEntityType.Create(this);
+            var accountQuota = AccountQuotaEntityType.Create(this);
+            var partitionState = PartitionStateEntityType.Create(this);
             var schedule = ScheduleEntityType.Create(this);
 
             AccountUserEntityType.CreateAnnotations(accountUser);
@@ -34,6 +36,8 @@ namespace Conductor.Core.Storage.Generated.CompiledModel
             JobDependencyEntityType.CreateAnnotations(jobDependency);
             JobEventEntityType.CreateAnnotations(jobEvent);
             NodeEntityType.CreateAnnotations(node);
+            AccountQuotaEntityType.CreateAnnotations(accountQuota);
+            PartitionStateEntityType.CreateAnnotations(partitionState);
             ScheduleEntityType.CreateAnnotations(schedule);
 
             AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn);

@@ -25,7 +25,7 @@ namespace Conductor.Core.Storage.Generated.CompiledModel
                 "Conductor.Core.Jobs.Job",
                 typeof(Job),
                 baseEntityType,
-                propertyCount: 49,
+                propertyCount: 54,
                 unnamedIndexCount: 7,
                 keyCount: 1);
 
@@ -120,6 +120,24 @@ namespace Conductor.Core.Storage.Generated.CompiledModel
                 nullable: true);
             cpuSeconds.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             cpuSeconds.AddAnnotation("Relational:ColumnName", "cpu_seconds");
+
+            var cpuSystemSeconds = runtimeEntityType.AddProperty(
+                "CpuSystemSeconds",
+                typeof(double?),
+                propertyInfo: typeof(Job).GetProperty("CpuSystemSeconds", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(Job).GetField("<CpuSystemSeconds>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true);
+            cpuSystemSeconds.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+            cpuSystemSeconds.AddAnnotation("Relational:ColumnName", "cpu_system_seconds");
+
+            var cpuUserSeconds = runtimeEntityType.AddProperty(
+                "CpuUserSeconds",
+                typeof(double?),
+                propertyInfo: typeof(Job).GetProperty("CpuUserSeconds", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(Job).GetField("<CpuUserSeconds>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true);
+            cpuUserSeconds.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+            cpuUserSeconds.AddAnnotation("Relational:ColumnName", "cpu_user_seconds");
 
             var cpus = runtimeEntityType.AddProperty(
                 "Cpus",
@@ -220,6 +238,16 @@ namespace Conductor.Core.Storage.Generated.CompiledModel
                 nullable: true);
             exitCode.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             exitCode.AddAnnotation("Relational:ColumnName", "exit_code");
+
+            var hold = runtimeEntityType.AddProperty(
+                "Hold",
+                typeof(string),
+                propertyInfo: typeof(Job).GetProperty("Hold", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(Job).GetField("<Hold>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                maxLength: 8);
+            hold.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+            hold.AddAnnotation("Relational:ColumnName", "hold");
 
             var idempotencyKey = runtimeEntityType.AddProperty(
                 "IdempotencyKey",
@@ -348,6 +376,24 @@ namespace Conductor.Core.Storage.Generated.CompiledModel
                 maxLength: 64);
             reason.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             reason.AddAnnotation("Relational:ColumnName", "reason");
+
+            var requeue = runtimeEntityType.AddProperty(
+                "Requeue",
+                typeof(bool),
+                propertyInfo: typeof(Job).GetProperty("Requeue", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(Job).GetField("<Requeue>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                sentinel: false);
+            requeue.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+            requeue.AddAnnotation("Relational:ColumnName", "requeue");
+
+            var requeueRequested = runtimeEntityType.AddProperty(
+                "RequeueRequested",
+                typeof(bool),
+                propertyInfo: typeof(Job).GetProperty("RequeueRequested", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(Job).GetField("<RequeueRequested>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                sentinel: false);
+            requeueRequested.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+            requeueRequested.AddAnnotation("Relational:ColumnName", "requeue_requested");
 
             var retryBackoff = runtimeEntityType.AddProperty(
                 "RetryBackoff",
@@ -526,7 +572,7 @@ namespace Conductor.Core.Storage.Generated.CompiledModel
 
             var index5 = runtimeEntityType.AddIndex(
                 new[] { partition, priority, id });
-            index5.AddAnnotation("Relational:Filter", "state = 'PENDING'");
+            index5.AddAnnotation("Relational:Filter", "state = 'PENDING' AND hold IS NULL");
             index5.AddAnnotation("Relational:Name", "ix_jobs_pending_queue");
 
             return runtimeEntityType;

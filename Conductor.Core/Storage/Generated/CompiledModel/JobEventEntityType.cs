@@ -21,7 +21,7 @@ namespace Conductor.Core.Storage.Generated.CompiledModel
                 "Conductor.Core.Jobs.JobEvent",
                 typeof(JobEvent),
                 baseEntityType,
-                propertyCount: 7,
+                propertyCount: 8,
                 unnamedIndexCount: 1,
                 keyCount: 1);
 
@@ -66,6 +66,16 @@ namespace Conductor.Core.Storage.Generated.CompiledModel
                 sentinel: 0L);
             jobId.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             jobId.AddAnnotation("Relational:ColumnName", "job_id");
+
+            var message = runtimeEntityType.AddProperty(
+                "Message",
+                typeof(string),
+                propertyInfo: typeof(JobEvent).GetProperty("Message", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(JobEvent).GetField("<Message>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                maxLength: 2048);
+            message.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+            message.AddAnnotation("Relational:ColumnName", "message");
 
             var node = runtimeEntityType.AddProperty(
                 "Node",

@@ -20,7 +20,7 @@ namespace Conductor.Core.Storage.Generated.CompiledModel
                 "Conductor.Core.Nodes.Node",
                 typeof(Node),
                 baseEntityType,
-                propertyCount: 10,
+                propertyCount: 13,
                 keyCount: 1);
 
             var name = runtimeEntityType.AddProperty(
@@ -59,6 +59,34 @@ namespace Conductor.Core.Storage.Generated.CompiledModel
                 sentinel: 0);
             cpus.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             cpus.AddAnnotation("Relational:ColumnName", "cpus");
+
+            var drainDeadline = runtimeEntityType.AddProperty(
+                "DrainDeadline",
+                typeof(DateTime?),
+                propertyInfo: typeof(Node).GetProperty("DrainDeadline", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(Node).GetField("<DrainDeadline>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true);
+            drainDeadline.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+            drainDeadline.AddAnnotation("Relational:ColumnName", "drain_deadline");
+
+            var drainReason = runtimeEntityType.AddProperty(
+                "DrainReason",
+                typeof(string),
+                propertyInfo: typeof(Node).GetProperty("DrainReason", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(Node).GetField("<DrainReason>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                maxLength: 256);
+            drainReason.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+            drainReason.AddAnnotation("Relational:ColumnName", "drain_reason");
+
+            var drainedSince = runtimeEntityType.AddProperty(
+                "DrainedSince",
+                typeof(DateTime?),
+                propertyInfo: typeof(Node).GetProperty("DrainedSince", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(Node).GetField("<DrainedSince>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true);
+            drainedSince.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+            drainedSince.AddAnnotation("Relational:ColumnName", "drained_since");
 
             var instanceId = runtimeEntityType.AddProperty(
                 "InstanceId",

@@ -20,7 +20,7 @@ namespace Conductor.Core.Storage.Generated.CompiledModel
                 "Conductor.Core.Schedules.Schedule",
                 typeof(Schedule),
                 baseEntityType,
-                propertyCount: 12,
+                propertyCount: 13,
                 unnamedIndexCount: 1,
                 keyCount: 1);
 
@@ -34,6 +34,17 @@ namespace Conductor.Core.Storage.Generated.CompiledModel
                 sentinel: 0L);
             id.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn);
             id.AddAnnotation("Relational:ColumnName", "id");
+
+            var account = runtimeEntityType.AddProperty(
+                "Account",
+                typeof(string),
+                propertyInfo: typeof(Schedule).GetProperty("Account", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(Schedule).GetField("<Account>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                valueGenerated: ValueGenerated.OnAdd,
+                maxLength: 128);
+            account.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+            account.AddAnnotation("Relational:ColumnName", "account");
+            account.AddAnnotation("Relational:DefaultValue", "default");
 
             var createdAt = runtimeEntityType.AddProperty(
                 "CreatedAt",

@@ -208,6 +208,14 @@ namespace Conductor.Core.Storage.Generated.Migrations
                         .HasColumnType("double precision")
                         .HasColumnName("cpu_seconds");
 
+                    b.Property<double?>("CpuSystemSeconds")
+                        .HasColumnType("double precision")
+                        .HasColumnName("cpu_system_seconds");
+
+                    b.Property<double?>("CpuUserSeconds")
+                        .HasColumnType("double precision")
+                        .HasColumnName("cpu_user_seconds");
+
                     b.Property<int>("Cpus")
                         .HasColumnType("integer")
                         .HasColumnName("cpus");
@@ -253,6 +261,11 @@ namespace Conductor.Core.Storage.Generated.Migrations
                     b.Property<int?>("ExitCode")
                         .HasColumnType("integer")
                         .HasColumnName("exit_code");
+
+                    b.Property<string>("Hold")
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasColumnName("hold");
 
                     b.Property<string>("IdempotencyKey")
                         .HasMaxLength(200)
@@ -315,6 +328,14 @@ namespace Conductor.Core.Storage.Generated.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")
                         .HasColumnName("reason");
+
+                    b.Property<bool>("Requeue")
+                        .HasColumnType("boolean")
+                        .HasColumnName("requeue");
+
+                    b.Property<bool>("RequeueRequested")
+                        .HasColumnType("boolean")
+                        .HasColumnName("requeue_requested");
 
                     b.Property<string>("RetryBackoff")
                         .IsRequired()
@@ -413,7 +434,7 @@ namespace Conductor.Core.Storage.Generated.Migrations
                     b.HasIndex("Partition", "Priority", "Id")
                         .IsDescending(false, true, false)
                         .HasDatabaseName("ix_jobs_pending_queue")
-                        .HasFilter("state = 'PENDING'");
+                        .HasFilter("state = 'PENDING' AND hold IS NULL");
 
                     b.ToTable("jobs", (string)null);
                 });
@@ -464,6 +485,11 @@ namespace Conductor.Core.Storage.Generated.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("job_id");
 
+                    b.Property<string>("Message")
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)")
+                        .HasColumnName("message");
+
                     b.Property<string>("Node")
                         .HasColumnType("text")
                         .HasColumnName("node");
@@ -509,6 +535,19 @@ namespace Conductor.Core.Storage.Generated.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("cpus");
 
+                    b.Property<DateTime?>("DrainDeadline")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("drain_deadline");
+
+                    b.Property<string>("DrainReason")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("drain_reason");
+
+                    b.Property<DateTime?>("DrainedSince")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("drained_since");
+
                     b.Property<Guid>("InstanceId")
                         .HasColumnType("uuid")
                         .HasColumnName("instance_id");
@@ -543,6 +582,62 @@ namespace Conductor.Core.Storage.Generated.Migrations
                     b.ToTable("nodes", (string)null);
                 });
 
+            modelBuilder.Entity("Conductor.Core.Quotas.AccountQuota", b =>
+                {
+                    b.Property<string>("Account")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("account");
+
+                    b.Property<string>("Partition")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("partition");
+
+                    b.Property<int?>("MaxCpus")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_cpus");
+
+                    b.Property<int?>("MaxRunningJobs")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_running_jobs");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Account", "Partition")
+                        .HasName("pk_account_quotas");
+
+                    b.ToTable("account_quotas", (string)null);
+                });
+
+            modelBuilder.Entity("Conductor.Core.Quotas.PartitionState", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("name");
+
+                    b.Property<bool>("Paused")
+                        .HasColumnType("boolean")
+                        .HasColumnName("paused");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("reason");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Name")
+                        .HasName("pk_partitions");
+
+                    b.ToTable("partitions", (string)null);
+                });
+
             modelBuilder.Entity("Conductor.Core.Schedules.Schedule", b =>
                 {
                     b.Property<long>("Id")
@@ -551,6 +646,14 @@ namespace Conductor.Core.Storage.Generated.Migrations
                         .HasColumnName("id");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Account")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasDefaultValue("default")
+                        .HasColumnName("account");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
