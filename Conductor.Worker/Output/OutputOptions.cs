@@ -8,7 +8,7 @@ namespace Conductor.Worker.Output;
 /// </summary>
 public sealed class OutputOptions
 {
-    /// <summary>Where to listen, e.g. <c>https://0.0.0.0:8101</c> or <c>http://10.0.0.2:8101</c>.</summary>
+    /// <summary>Where to listen, an IP address and port, e.g. <c>https://0.0.0.0:8101</c> or <c>http://10.0.0.2:8101</c>.</summary>
     public string? Listen { get; set; }
 
     /// <summary>PEM certificate and key for an https <see cref="Listen"/> (scripts/make_ca.sh issues them).</summary>

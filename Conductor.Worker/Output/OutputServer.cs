@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Conductor.Core.Files;
 using Conductor.Core.Nodes;
@@ -34,14 +35,22 @@ internal sealed class OutputServer(
         if (string.IsNullOrWhiteSpace(listen)) return;
         var secret = NodeChannel.LoadSecret(config["Conductor:Node:Secret"], config["Conductor:Node:SecretFile"])
             ?? throw new InvalidOperationException("Conductor:Worker:Output:Listen is set but no node secret (Conductor:Node:Secret or Conductor:Node:SecretFile).");
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls(listen);
-        if (output.Value.CertificateFile is { Length: > 0 } cert)
+        // An empty builder: no configuration files (whose reload would watch the content root
+        // recursively, the whole file system when the worker runs from /) and only Kestrel's core.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Services.AddRoutingCore();
+        builder.WebHost.UseKestrelCore();
+        var url = new Uri(listen);
+        var address = url.Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(url.Host.Trim('[', ']'));
+        var certificate = url.Scheme == Uri.UriSchemeHttps
+            ? X509Certificate2.CreateFromPemFile(output.Value.CertificateFile ?? throw new InvalidOperationException(
+                "Conductor:Worker:Output:Listen is https but Conductor:Worker:Output:CertificateFile is not set."), output.Value.KeyFile)
+            : null;
+        if (certificate is not null) builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(address, url.Port, o =>
         {
-            var certificate = X509Certificate2.CreateFromPemFile(cert, output.Value.KeyFile);
-            builder.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate));
-        }
+            if (certificate is not null) o.UseHttps(certificate);
+        }));
         _app = builder.Build();
         _app.MapGet("/output/{id:long}/{stream}", (long id, string stream, HttpContext http) => ServeAsync(id, stream, secret, http));
         await _app.StartAsync(ct);
