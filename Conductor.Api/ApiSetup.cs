@@ -54,6 +54,8 @@ public static class ApiSetup
             new SubmitBatcher(sp.GetRequiredService<JobStore>(), sp.GetRequiredService<WakeUpPublisher>().Submitted, flushers: 4));
         services.AddSingleton<WakeUpPublisher>();
         services.AddSingleton<ClusterCapacity>();
+        services.Configure<Output.NodeOutputOptions>(builder.Configuration.GetSection("Conductor:Api:NodeOutput"));
+        services.AddSingleton<Output.JobOutput>();
         services.AddSingleton<SubmitRateLimiter>();
         services.AddSingleton<SubmitQuota>();
         services.AddHostedService<DeadNodeMonitor>();

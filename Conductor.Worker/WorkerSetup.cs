@@ -42,6 +42,8 @@ public static class WorkerSetup
         services.AddHostedService(sp => sp.GetRequiredService<RedisListener>());
         services.AddHostedService<Dispatcher>();
         services.AddHostedService<PidLivenessReporter>();
+        services.Configure<Output.OutputOptions>(config.GetSection("Conductor:Worker:Output"));
+        services.AddHostedService<Output.OutputServer>();
         return builder;
     }
 }

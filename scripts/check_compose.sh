@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Validate docker-compose.yml without a Docker engine.
 #
-# Usage: scripts/check_compose.sh
+# Usage: scripts/check_compose.sh [FILE]    (default docker-compose.yml)
 #
 # 1. The real compose validator: `docker compose config` (v2 plugin) if present, else
 #    `docker-compose config` (v1, Debian package docker-compose); neither needs an engine.
 # 2. Structural checks on the rendered file (python3 with PyYAML, Debian python3-yaml):
-#    the four services, healthchecks, depends_on conditions, named volumes, and what
-#    `--scale worker=N` needs (no fixed name, hostname or host port on the worker).
+#    the services, healthchecks, depends_on conditions, named volumes; three workers
+#    (worker-1..3), each a node of its own: its name and hostname, its own data volume (shared
+#    with no other service), its output channel, which the api reads job output from.
 # 3. Credentials (see scripts/lib.sh and docker-compose.yml's header): no password in the file;
 #    the postgres superuser's from POSTGRES_PASSWORD_FILE, SCRAM-only initdb, the service role's
 #    init script (non-superuser) mounted; Redis started from the generated configuration file
@@ -29,8 +30,9 @@ else
 fi
 python3 -c 'import yaml' 2>/dev/null || conductor_die "python3 with PyYAML is needed (apt-get install -y python3-yaml)"
 
-conductor_log "validating docker-compose.yml with: ${compose[*]} config"
-rendered=$("${compose[@]}" -f docker-compose.yml config)
+file=${1:-docker-compose.yml}
+conductor_log "validating $file with: ${compose[*]} config"
+rendered=$("${compose[@]}" -f "$file" --project-directory . config)
 
 printf '%s\n' "$rendered" | python3 -c '
 import sys, yaml
@@ -42,12 +44,13 @@ def check(cond, msg):
         errors.append(msg)
 
 services = doc.get("services", {})
-for name in ("secrets", "postgres", "redis", "api", "worker"):
+WORKERS = ("worker-1", "worker-2", "worker-3")
+for name in ("secrets", "postgres", "redis", "api") + WORKERS:
     check(name in services, f"service {name} is missing")
 declared = set((doc.get("volumes") or {}).keys())
 
 for name, svc in services.items():
-    check("healthcheck" in svc or name in ("worker", "secrets"), f"{name}: no healthcheck")
+    check("healthcheck" in svc or name in WORKERS + ("secrets",), f"{name}: no healthcheck")
     for dep, spec in (svc.get("depends_on") or {}).items():
         check(dep in services, f"{name}: depends_on unknown service {dep}")
         if dep in ("postgres", "redis", "api"):
@@ -62,6 +65,12 @@ for name, svc in services.items():
 def env(name):
     return services.get(name, {}).get("environment") or {}
 
+def mounts_of(name):
+    out = []
+    for vol in services.get(name, {}).get("volumes") or []:
+        out.append(vol["source"] if isinstance(vol, dict) else vol.split(":")[0])
+    return out
+
 def mount(name, target):
     for vol in services.get(name, {}).get("volumes") or []:
         src, dst = (vol["source"], vol["target"]) if isinstance(vol, dict) else vol.split(":")[:2]
@@ -69,16 +78,33 @@ def mount(name, target):
             return src
     return None
 
-worker, api = services.get("worker", {}), services.get("api", {})
-data = env("worker").get("Conductor__Worker__DataDir")
-check(data is not None, "worker: Conductor__Worker__DataDir is not set")
-check("Conductor__Worker__Name" not in env("worker"), "worker: Conductor__Worker__Name must stay unset (node name = container hostname)")
-for key in ("container_name", "hostname", "ports"):
-    check(key not in worker, f"worker: {key} prevents --scale worker=N")
-check(worker.get("init") is True, "worker: init: true is missing")
-check(data is not None and mount("worker", data) is not None, "worker: no volume at the data dir")
-check(data is not None and mount("api", data) == mount("worker", data), "api: does not mount the workers job volume at the same path")
-for name in ("api", "worker"):
+# Three nodes, each with a data dir of its own, serving output on its channel.
+volumes_of = {}
+for name in WORKERS:
+    worker, e = services.get(name, {}), env(name)
+    data = e.get("Conductor__Worker__DataDir")
+    check(data is not None, f"{name}: Conductor__Worker__DataDir is not set")
+    check(e.get("Conductor__Worker__Name") == name, f"{name}: Conductor__Worker__Name is not {name}")
+    check(worker.get("hostname") == name, f"{name}: hostname is not {name} (the api reaches its output channel by it)")
+    check("ports" not in worker, f"{name}: publishes ports (the output channel is for the compose network only)")
+    check(worker.get("init") is True, f"{name}: init: true is missing")
+    source = mount(name, data) if data else None
+    check(source is not None, f"{name}: no volume at the data dir")
+    volumes_of[name] = source
+    check(e.get("Conductor__Worker__Output__Listen", "").endswith(":8101"), f"{name}: Conductor__Worker__Output__Listen is not set to port 8101")
+    check(e.get("Conductor__Node__SecretFile", "").startswith("/run/conductor/node/"), f"{name}: Conductor__Node__SecretFile is not the node secret")
+    check(mount(name, "/run/conductor/node") == "node-secret", f"{name}: the node secret is not mounted")
+    check(e.get("Conductor__Worker__OnShutdown") == "Kill", f"{name}: Conductor__Worker__OnShutdown is not Kill")
+for name, source in volumes_of.items():
+    users = [other for other in services if other != name and source in mounts_of(other)]
+    check(not users, f"{name}: its data volume {source} is mounted by {users} too (each node has its own)")
+check(env("api").get("Conductor__Api__NodeOutput__Url") == "http://{node}:8101", "api: Conductor__Api__NodeOutput__Url is not http://{node}:8101")
+check(mount("api", "/run/conductor/node") == "node-secret", "api: the node secret is not mounted")
+check(env("api").get("Conductor__Node__SecretFile", "").startswith("/run/conductor/node/"), "api: Conductor__Node__SecretFile is not the node secret")
+for name in services:
+    if name not in WORKERS + ("api", "secrets"):
+        check("node-secret" not in mounts_of(name), f"{name}: mounts the node secret")
+for name in ("api",) + WORKERS:
     check(env(name).get("ConnectionStrings__Postgres", "").find("Host=postgres") >= 0, f"{name}: ConnectionStrings__Postgres does not point at postgres")
     check(env(name).get("ConnectionStrings__Redis", "").startswith("redis:"), f"{name}: ConnectionStrings__Redis does not point at redis")
 check(env("api").get("ASPNETCORE_URLS") == "http://0.0.0.0:8000", "api: ASPNETCORE_URLS is not http://0.0.0.0:8000")
@@ -120,7 +146,7 @@ check(redis.get("command") == ["redis-server", "/run/conductor/redis/redis.conf"
 check(mounts("redis").get("/run/conductor/redis") == "redis-secret", "redis: the redis secret volume is not mounted")
 check("REDISCLI_AUTH" in " ".join(map(str, (redis.get("healthcheck") or {}).get("test") or [])), "redis: the healthcheck does not authenticate (REDISCLI_AUTH)")
 
-for name in ("api", "worker"):
+for name in ("api",) + WORKERS:
     e = env(name)
     check("Username=conductor_service" in e.get("ConnectionStrings__Postgres", ""), f"{name}: does not connect as conductor_service")
     entry = services.get(name, {}).get("entrypoint") or []
@@ -139,6 +165,8 @@ for f in scripts/compose/generate-secrets.sh scripts/compose/postgres-init.sh sc
     [[ -f $f ]] || conductor_die "$f is missing"
     sh -n "$f" || conductor_die "$f has a syntax error"
 done
+grep -q 'password /secrets/node 0:0 0400' scripts/compose/generate-secrets.sh \
+    || conductor_die "scripts/compose/generate-secrets.sh does not make the node secret root's alone"
 grep -q 'ALTER ROLE conductor_service WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS' scripts/compose/postgres-init.sh \
     || conductor_die "scripts/compose/postgres-init.sh does not make conductor_service a plain LOGIN role"
-conductor_log "docker-compose.yml is valid"
+conductor_log "$file is valid"

@@ -84,7 +84,10 @@ internal static class ApiRoutes
             .WithSummary("A job's whole output, paged, or followed live")
             .WithDescription($"stream=stdout|stderr (default stdout), offset in bytes (default 0), limit per page (1 to {LogsEndpoint.MaxLimit}, " +
                              $"default {LogsEndpoint.DefaultLimit}: 64 KiB pages); next_offset and eof say where to go on. follow=true streams " +
-                             "server-sent events until the job ends (Last-Event-ID resumes).");
+                             "server-sent events until the job ends (Last-Event-ID resumes). Output on a node the API cannot reach now " +
+                             "(no shared file system, the node's output channel does not answer): 503 naming the node, with Retry-After; " +
+                             "when following, one event: unreachable, then the stream resumes once the node answers.")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable, Problem);
         jobs.MapPost("/{id}/hold", HoldEndpoints.Hold)
             .WithSummary("Hold a PENDING job (scontrol hold / uhold)")
             .WithDescription("It stays PENDING with reason Held and hold \"user\" or \"admin\" until released. An admin's hold is an admin hold " +

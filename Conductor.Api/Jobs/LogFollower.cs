@@ -2,6 +2,7 @@ using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using Conductor.Api.Output;
 using Conductor.Core.Jobs;
 using Conductor.Core.Storage;
 
@@ -22,7 +23,9 @@ namespace Conductor.Api.Jobs;
 ///
 /// The file is read only when it is a regular file owned by the job's user, reached with no link
 /// (<see cref="Conductor.Core.Files.OutputFile"/>); otherwise nothing of it is sent, and one
-/// <c>event: withheld</c> says why (again whenever the reason changes).
+/// <c>event: withheld</c> says why (again whenever the reason changes). Output on a node that
+/// cannot be reached now (<see cref="JobOutput"/>) gives one <c>event: unreachable</c> saying so;
+/// the follower goes on polling and resumes where it was once the node answers again.
 /// </summary>
 internal static class LogFollower
 {
@@ -39,12 +42,13 @@ internal static class LogFollower
         public readonly StringBuilder Partial = new();
         public int Attempt;              // the attempt being followed (0: none spawned yet)
         public string? Withheld;         // the reason last sent in a withheld event
+        public string? Unreachable;      // the problem last sent in an unreachable event
 
         public void Restart() { Offset = LineStart = 0; Partial.Clear(); }
     }
 
     public static async IAsyncEnumerable<SseItem<string>> FollowAsync(
-        JobStore jobs, long jobId, string stream, long offset, IReadOnlyList<string> trustedRoots, [EnumeratorCancellation] CancellationToken ct)
+        JobStore jobs, JobOutput output, long jobId, string stream, long offset, [EnumeratorCancellation] CancellationToken ct)
     {
         var cursor = new Cursor(offset);
         while (!ct.IsCancellationRequested)
@@ -58,8 +62,10 @@ internal static class LogFollower
                 if (cursor.Attempt > 0) cursor.Restart(); // a new attempt: its own, new file
                 cursor.Attempt = job.Attempt;
             }
-            var (lines, withheld) = await ReadNewLinesAsync(PathOf(job, stream), job.RunUid, trustedRoots, cursor, ct);
+            var (lines, withheld, unreachable) = await ReadNewLinesAsync(output, job, stream, cursor, ct);
             foreach (var line in lines) yield return line;
+            if (unreachable != cursor.Unreachable && unreachable is not null) yield return new SseItem<string>(unreachable, "unreachable");
+            cursor.Unreachable = unreachable;
             if (withheld != cursor.Withheld && withheld is not null && job.RunUid is not null) yield return new SseItem<string>(withheld, "withheld");
             cursor.Withheld = withheld;
             if (finished)
@@ -74,26 +80,33 @@ internal static class LogFollower
     }
 
     /// <summary>Everything written since the last read, as complete lines (a very long line is cut).</summary>
-    private static async Task<(List<SseItem<string>>, string? Withheld)> ReadNewLinesAsync(
-        string? path, int? uid, IReadOnlyList<string> trustedRoots, Cursor cursor, CancellationToken ct)
+    private static async Task<(List<SseItem<string>>, string? Withheld, string? Unreachable)> ReadNewLinesAsync(
+        JobOutput output, Job job, string stream, Cursor cursor, CancellationToken ct)
     {
         var lines = new List<SseItem<string>>();
         LogChunk chunk;
         do
         {
-            chunk = await LogPages.ReadAsync(path, uid, trustedRoots, cursor.Offset, ChunkBytes, ct);
-            if (chunk.Size < cursor.Offset && chunk.Size > 0)
+            try
             {
-                // Truncated under us (a new attempt that we have not seen in the database yet).
-                cursor.Restart();
-                chunk = await LogPages.ReadAsync(path, uid, trustedRoots, 0, ChunkBytes, ct);
+                chunk = await LogPages.ReadAsync(output, job, stream, cursor.Offset, ChunkBytes, ct);
+                if (chunk.Size < cursor.Offset && chunk.Size > 0)
+                {
+                    // Truncated under us (a new attempt that we have not seen in the database yet).
+                    cursor.Restart();
+                    chunk = await LogPages.ReadAsync(output, job, stream, 0, ChunkBytes, ct);
+                }
+            }
+            catch (NodeUnreachableException e)
+            {
+                return (lines, cursor.Withheld, e.Message);
             }
             cursor.Offset = chunk.NextOffset;
             cursor.Partial.Append(chunk.Content);
             lines.AddRange(TakeLines(cursor.Partial, ref cursor.LineStart, force: cursor.Partial.Length > ChunkBytes));
         }
         while (chunk.NextOffset > chunk.Offset);
-        return (lines, chunk.Withheld);
+        return (lines, chunk.Withheld, null);
     }
 
     /// <summary>Removes the complete lines from <paramref name="buffer"/>; with <paramref name="force"/> the remainder too.</summary>

@@ -1,5 +1,7 @@
 using System.Text;
+using Conductor.Api.Output;
 using Conductor.Core.Files;
+using Conductor.Core.Jobs;
 
 namespace Conductor.Api.Jobs;
 
@@ -14,18 +16,13 @@ internal sealed record LogChunk(string Content, long Offset, long NextOffset, lo
 /// </summary>
 internal static class LogPages
 {
-    public static async Task<LogChunk> ReadAsync(string? path, int? uid, IReadOnlyList<string> trustedRoots, long offset, int limit, CancellationToken ct)
+    /// <remarks>Through <see cref="JobOutput"/>: the file system, or the job's node (which may be unreachable: <see cref="NodeUnreachableException"/>).</remarks>
+    public static async Task<LogChunk> ReadAsync(JobOutput output, Job job, string stream, long offset, int limit, CancellationToken ct)
     {
-        using var opened = OutputFile.Open(path, uid, trustedRoots, out var why);
-        if (opened is null) return new LogChunk("", offset, offset, 0, Withheld: why);
-        var size = opened.Stat.Size;
-        if (offset >= size) return new LogChunk("", offset, offset, size, opened.Stat.Modified);
-        await using var file = new FileStream(opened.Handle, FileAccess.Read, 1, isAsync: false);
-        file.Seek(offset, SeekOrigin.Begin);
-        var buffer = new byte[(int)Math.Min(limit, size - offset)];
-        var read = await file.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct);
-        var whole = WholeCharacters(buffer.AsSpan(0, read));
-        return new LogChunk(Encoding.UTF8.GetString(buffer, 0, whole), offset, offset + whole, size, opened.Stat.Modified);
+        var range = await output.ReadAsync(job, stream, offset, limit, ct);
+        if (range.Withheld is not null || range.Size == 0) return new LogChunk("", offset, offset, range.Size, range.Modified, range.Withheld);
+        var whole = WholeCharacters(range.Bytes);
+        return new LogChunk(Encoding.UTF8.GetString(range.Bytes, 0, whole), offset, offset + whole, range.Size, range.Modified);
     }
 
     /// <summary>How many leading bytes end on a character boundary (all of them if the tail is not a cut sequence).</summary>

@@ -1,8 +1,8 @@
 using Conductor.Api.Auth;
+using Conductor.Api.Output;
 using Conductor.Core.Jobs;
 using Conductor.Core.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 
 namespace Conductor.Api.Jobs;
 
@@ -21,7 +21,7 @@ internal static class LogsEndpoint
 
     public static async Task<Results<Ok<Page>, ServerSentEventsResult<string>, ValidationProblem, ProblemHttpResult>> Handle(
         string id, string? stream, string? offset, string? limit, string? follow, HttpRequest request,
-        Caller caller, JobAccess access, JobStore jobs, IOptions<ApiOptions> options, CancellationToken ct)
+        Caller caller, JobAccess access, JobStore jobs, JobOutput output, CancellationToken ct)
     {
         var errors = new FieldErrors();
         var which = stream ?? "stdout";
@@ -35,10 +35,17 @@ internal static class LogsEndpoint
         if (await access.FindIdAsync(caller, id, ct) is not { } jobId) return Problems.JobNotFound(id);
         var job = await jobs.GetAsync(jobId, ct);
         if (job is null) return Problems.JobNotFound(id);
-        var trusted = options.Value.TrustedRoots;
-        if (following) return TypedResults.ServerSentEvents(LogFollower.FollowAsync(jobs, jobId, which, from, trusted, ct));
+        if (following) return TypedResults.ServerSentEvents(LogFollower.FollowAsync(jobs, output, jobId, which, from, ct));
 
-        var chunk = await LogPages.ReadAsync(LogFollower.PathOf(job, which), job.RunUid, trusted, from, take, ct);
+        LogChunk chunk;
+        try
+        {
+            chunk = await LogPages.ReadAsync(output, job, which, from, take, ct);
+        }
+        catch (NodeUnreachableException e)
+        {
+            return NodeProblems.Unreachable(e, request.HttpContext);
+        }
         return TypedResults.Ok(new Page(JobView.Id(jobId), which, job.State.ToWire(), chunk.Content, chunk.Offset, chunk.NextOffset,
             chunk.Size, chunk.NextOffset >= chunk.Size, chunk.Withheld));
     }

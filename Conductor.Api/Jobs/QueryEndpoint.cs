@@ -1,4 +1,5 @@
 using Conductor.Api.Auth;
+using Conductor.Api.Output;
 using Conductor.Core.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -9,7 +10,8 @@ namespace Conductor.Api.Jobs;
 internal static class QueryEndpoint
 {
     public static async Task<Results<Ok<JobView>, ProblemHttpResult>> Handle(
-        string id, Caller caller, JobAccess access, JobStore jobs, IOptions<ApiOptions> options, TimeProvider clock, CancellationToken ct)
+        string id, Caller caller, JobAccess access, JobStore jobs, IOptions<ApiOptions> options, TimeProvider clock,
+        JobOutput output, CancellationToken ct)
     {
         // One round trip for the job and its cores; a PENDING job costs a second one for its wait reason.
         var status = await access.FindStatusAsync(caller, id, ct);
@@ -17,9 +19,8 @@ internal static class QueryEndpoint
         var job = status.Job;
         job.Reason = await jobs.WaitReasonAsync(job, ct);
         var tail = options.Value.LogTailBytes;
-        var trusted = options.Value.TrustedRoots;
-        var stdout = await ScnsLog.ReadAsync(job.StdoutPath, job.RunUid, trusted, tail, ct);
-        var stderr = await ScnsLog.ReadAsync(job.StderrPath, job.RunUid, trusted, tail, ct);
+        var stdout = await ScnsLog.ReadAsync(output, job, "stdout", tail, ct);
+        var stderr = await ScnsLog.ReadAsync(output, job, "stderr", tail, ct);
         var logs = new JobView.Logs(stdout.Text, stderr.Text, Withheld(stdout.Withheld, stderr.Withheld));
         return TypedResults.Ok(JobView.From(job, status.LatestCpuIds, logs, clock.GetUtcNow().UtcDateTime, options.Value.DataDir ?? "./data"));
     }

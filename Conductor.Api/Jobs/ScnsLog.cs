@@ -1,5 +1,7 @@
 using System.Text;
+using Conductor.Api.Output;
 using Conductor.Core.Files;
+using Conductor.Core.Jobs;
 
 namespace Conductor.Api.Jobs;
 
@@ -20,19 +22,26 @@ internal static class ScnsLog
     public const int TailLines = 1000;
     public static readonly string TruncatedMarker = $"...(only the last {TailLines} lines are shown; GET /jobs/{{id}}/logs has the whole file)...\n";
 
-    public static async Task<TailText> ReadAsync(string? path, int? uid, IReadOnlyList<string> trustedRoots, int tailBytes, CancellationToken ct)
+    /// <remarks>
+    /// Through <see cref="JobOutput"/> (the file system or the job's node): a first read of up to
+    /// 1 MiB, and for a larger file a second of its tail. A node that cannot be reached gives no
+    /// text and says so in place of the reason a file is withheld.
+    /// </remarks>
+    public static async Task<TailText> ReadAsync(JobOutput output, Job job, string stream, int tailBytes, CancellationToken ct)
     {
-        using var opened = OutputFile.Open(path, uid, trustedRoots, out var why);
-        if (opened is null) return new TailText("", why);
-        await using var file = new FileStream(opened.Handle, FileAccess.Read, 1, isAsync: false);
-        var size = opened.Stat.Size;
-        var whole = size < WholeBelowBytes;
-        var start = whole ? 0 : Math.Max(0, size - Math.Max(tailBytes, 4096));
-        file.Seek(start, SeekOrigin.Begin);
-        var buffer = new byte[size - start];
-        var read = await file.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct);
-        var text = Encoding.UTF8.GetString(buffer, 0, read);
-        return new TailText(whole ? text : TruncatedMarker + LastLines(text, start > 0), null);
+        try
+        {
+            var head = await output.ReadAsync(job, stream, 0, WholeBelowBytes, ct);
+            if (head.Withheld is not null) return new TailText("", head.Withheld);
+            if (head.Size < WholeBelowBytes) return new TailText(Encoding.UTF8.GetString(head.Bytes), null);
+            var start = Math.Max(0, head.Size - Math.Max(tailBytes, 4096));
+            var tail = await output.ReadAsync(job, stream, start, (int)Math.Min(int.MaxValue, head.Size - start), ct);
+            return new TailText(TruncatedMarker + LastLines(Encoding.UTF8.GetString(tail.Bytes), start > 0), tail.Withheld);
+        }
+        catch (NodeUnreachableException e)
+        {
+            return new TailText("", e.Message);
+        }
     }
 
     /// <summary>The last <see cref="TailLines"/> lines; a first line cut by the read window is dropped.</summary>

@@ -7,7 +7,7 @@ using Conductor.Bench.Scenarios;
 // Runs every scenario of the benchmark suite against the real services and writes bench/results.json.
 // Usage: scripts/bench.sh [--quick] [--only 1,3]
 //   --quick: smaller sizes, one run each, for a smoke test
-//   --only:  run just these scenarios (numbers 1-5; the ceiling always runs with 1); the results
+//   --only:  run just these scenarios (numbers 1-6; the ceiling always runs with 1); the results
 //            file is then bench/results-partial.json, so a partial run never replaces a full one
 var quick = args.Contains("--quick");
 var onlyAt = Array.IndexOf(args, "--only");
@@ -121,6 +121,28 @@ if (Runs("5"))
     Add(new("5 scale", "API RSS", scale.ApiRssMb, "MB", "< 200", scale.ApiRssMb < 200));
     Console.WriteLine($"claim plan: {scale.ClaimPlan}");
     claimPlan = scale.ClaimPlan;
+}
+
+if (Runs("6"))
+{
+    // Many nodes against one PostgreSQL (docs/scaling.md): simulated agents, the worker's real statements.
+    var pendingJobs = quick ? 20_000 : 100_000;
+    var seconds = quick ? 8 : 20;
+    foreach (var nodes in new[] { 10, 100, 1000 })
+    {
+        var r = await ManyNodes.RunAsync(nodes, pendingJobs, TimeSpan.FromSeconds(seconds));
+        var name = $"{nodes} nodes x {ManyNodes.CoresPerNode} cores";
+        Add(new("6 many nodes", $"{name}: claims", r.ClaimsPerSecond, "claim/s", "-", null));
+        Add(new("6 many nodes", $"{name}: jobs claimed", r.JobsPerSecond, "jobs/s", "-", null));
+        Add(new("6 many nodes", $"{name}: claim p50", r.P50Ms, "ms", "-", null));
+        Add(new("6 many nodes", $"{name}: claim p99", r.P99Ms, "ms", "-", null));
+        Add(new("6 many nodes", $"{name}: PG CPU per claim", r.PostgresCpuMsPerClaim, "ms", "-", null));
+        Add(new("6 many nodes", $"{name}: lock waiters (mean)", r.LockWaitingMean, "backends", "-", null));
+        Add(new("6 many nodes", $"{name}: lock waiters (max)", r.LockWaitingMax, "backends", "-", null));
+        Add(new("6 many nodes", $"{name}: deadlocks", r.Deadlocks, "", "0", r.Deadlocks == 0));
+        Add(new("6 many nodes", $"{name}: heartbeats", r.HeartbeatsPerSecond, "beat/s", "-", null));
+        Console.WriteLine($"  lock waits by event: {string.Join(", ", ManyNodes.WaitEvents.OrderByDescending(e => e.Value).Select(e => $"{e.Key} {e.Value}"))}");
+    }
 }
 
 var results = new
