@@ -1,5 +1,6 @@
 using Conductor.Cli.Api;
 using Conductor.Cli.Config;
+using Conductor.Cli.Slurm;
 
 namespace Conductor.Cli.Commands;
 
@@ -12,6 +13,23 @@ internal sealed record CliContext(
     public CancellationToken Cancel { get; init; }
 
     public ApiClient Client() => new(Config);
+
+    /// <summary>
+    /// Runs a Slurm-style command: a usage, configuration or API error is one line
+    /// <c>tool: error: ...</c> and exit code 1, as Slurm's own tools report them.
+    /// </summary>
+    public async Task<int> ReportingErrorsAsync(string tool, Func<Task<int>> command)
+    {
+        try
+        {
+            return await command();
+        }
+        catch (Exception e) when (e is SlurmUsageException or ApiException or ApiUnreachableException or CliException)
+        {
+            await Error.WriteLineAsync($"{tool}: error: {e.Message}");
+            return 1;
+        }
+    }
 
     public static IReadOnlyDictionary<string, string> ProcessEnvironment() =>
         System.Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()

@@ -93,9 +93,8 @@ internal static class SacctCommand
             (r, _) => r.Format = "JobID,JobName,Partition,Account,AllocCPUS,State,ExitCode,Elapsed,Submit,Start,End,NodeList,Timelimit"),
     ];
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, CliContext cx)
-    {
-        try
+    public static Task<int> RunAsync(IReadOnlyList<string> args, CliContext cx) =>
+        cx.ReportingErrorsAsync("sacct", async () =>
         {
             var parsed = new SlurmArgs<Request>(Table, stopAtFirstPositional: false).Parse(args);
             var r = new Request();
@@ -113,18 +112,7 @@ internal static class SacctCommand
             }
             foreach (var line in Render(columns, jobs, r, now)) await cx.Out.WriteLineAsync(line);
             return 0;
-        }
-        catch (SlurmUsageException e)
-        {
-            await cx.Error.WriteLineAsync($"sacct: error: {e.Message}");
-            return 1;
-        }
-        catch (Exception e) when (e is ApiException or ApiUnreachableException or Config.CliException)
-        {
-            await cx.Error.WriteLineAsync($"sacct: error: {e.Message}");
-            return 1;
-        }
-    }
+        });
 
     internal sealed record Column(string Key, string Header, int Width, Func<JobInfo, DateTimeOffset, string> Value);
 

@@ -42,9 +42,8 @@ internal static class ScancelCommand
             (_, _) => throw new SlurmUsageException("--interactive is not supported yet"), OptionSupport.Refused),
     ];
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, CliContext cx)
-    {
-        try
+    public static Task<int> RunAsync(IReadOnlyList<string> args, CliContext cx) =>
+        cx.ReportingErrorsAsync("scancel", async () =>
         {
             var parsed = new SlurmArgs<Request>(Table, stopAtFirstPositional: false).Parse(args);
             var r = new Request();
@@ -61,18 +60,7 @@ internal static class ScancelCommand
                 if (r.Verbose) await cx.Error.WriteLineAsync($"scancel: {answer.GetProperty("msg").GetString()}");
             }
             return failed && !r.Quiet ? 1 : 0;
-        }
-        catch (SlurmUsageException e)
-        {
-            await cx.Error.WriteLineAsync($"scancel: error: {e.Message}");
-            return 1;
-        }
-        catch (Exception e) when (e is ApiException or ApiUnreachableException or Config.CliException)
-        {
-            await cx.Error.WriteLineAsync($"scancel: error: {e.Message}");
-            return 1;
-        }
-    }
+        });
 
     private static async Task<(List<JobInfo>, bool Failed)> TargetsAsync(JobSource source, IReadOnlyList<string> ids, Request r, CliContext cx)
     {

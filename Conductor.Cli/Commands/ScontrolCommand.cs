@@ -12,12 +12,11 @@ namespace Conductor.Cli.Commands;
 /// </summary>
 internal static class ScontrolCommand
 {
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, CliContext cx)
-    {
-        var words = args.Where(a => a is not ("-o" or "--oneliner" or "-d" or "--details")).ToList();
-        var oneLine = args.Contains("-o") || args.Contains("--oneliner");
-        try
+    public static Task<int> RunAsync(IReadOnlyList<string> args, CliContext cx) =>
+        cx.ReportingErrorsAsync("scontrol", async () =>
         {
+            var words = args.Where(a => a is not ("-o" or "--oneliner" or "-d" or "--details")).ToList();
+            var oneLine = args.Contains("-o") || args.Contains("--oneliner");
             if (words.Count > 0 && ScontrolActions.Verbs.Contains(words[0])) return await ScontrolActions.RunAsync(words, cx);
             if (words.Count < 2 || words[0] != "show")
                 throw new SlurmUsageException("supported: 'scontrol show job [ID]', 'scontrol show node [NAME]', " +
@@ -35,18 +34,7 @@ internal static class ScontrolCommand
             foreach (var record in records)
                 await cx.Out.WriteLineAsync(oneLine ? string.Join(' ', record.SelectMany(l => l)) : string.Join('\n', record.Select(l => (l == record[0] ? "" : "   ") + string.Join(' ', l))) + "\n");
             return 0;
-        }
-        catch (SlurmUsageException e)
-        {
-            await cx.Error.WriteLineAsync($"scontrol: error: {e.Message}");
-            return 1;
-        }
-        catch (Exception e) when (e is ApiException or ApiUnreachableException or Config.CliException)
-        {
-            await cx.Error.WriteLineAsync($"scontrol: error: {e.Message}");
-            return 1;
-        }
-    }
+        });
 
     private static async Task<List<List<string[]>>> JobsAsync(JobSource source, string? id, CliContext cx)
     {

@@ -59,9 +59,8 @@ internal static class SinfoCommand
         new("summarize", 's', ArgKind.None, "accepted", (_, _) => { }),
     ];
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, CliContext cx)
-    {
-        try
+    public static Task<int> RunAsync(IReadOnlyList<string> args, CliContext cx) =>
+        cx.ReportingErrorsAsync("sinfo", async () =>
         {
             var parsed = new SlurmArgs<Request>(Table, stopAtFirstPositional: false).Parse(args);
             var r = new Request();
@@ -76,18 +75,7 @@ internal static class SinfoCommand
             if (!r.NoHeader) await cx.Out.WriteLineAsync(format.Render(Header));
             foreach (var g in groups) await cx.Out.WriteLineAsync(format.Render(c => Value(c, g)));
             return 0;
-        }
-        catch (SlurmUsageException e)
-        {
-            await cx.Error.WriteLineAsync($"sinfo: error: {e.Message}");
-            return 1;
-        }
-        catch (Exception e) when (e is ApiException or ApiUnreachableException or Config.CliException)
-        {
-            await cx.Error.WriteLineAsync($"sinfo: error: {e.Message}");
-            return 1;
-        }
-    }
+        });
 
     private static string Header(char c) => c switch
     {

@@ -52,9 +52,8 @@ internal static class SqueueCommand
 
     public static IEnumerable<string> List(string? v) => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, CliContext cx)
-    {
-        try
+    public static Task<int> RunAsync(IReadOnlyList<string> args, CliContext cx) =>
+        cx.ReportingErrorsAsync("squeue", async () =>
         {
             var parsed = new SlurmArgs<Request>(Table, stopAtFirstPositional: false).Parse(args);
             var r = new Request();
@@ -78,18 +77,7 @@ internal static class SqueueCommand
             if (!r.NoHeader) await cx.Out.WriteLineAsync(format.Render(Header));
             foreach (var job in jobs) await cx.Out.WriteLineAsync(format.Render(c => Value(c, job, now)));
             return 0;
-        }
-        catch (SlurmUsageException e)
-        {
-            await cx.Error.WriteLineAsync($"squeue: error: {e.Message}");
-            return 1;
-        }
-        catch (Exception e) when (e is ApiException or ApiUnreachableException or Config.CliException)
-        {
-            await cx.Error.WriteLineAsync($"squeue: error: {e.Message}");
-            return 1;
-        }
-    }
+        });
 
     private static async Task<List<JobInfo>> SelectAsync(JobSource source, Request r, CliContext cx)
     {
