@@ -112,6 +112,8 @@ conductor_make_traversable "$TEST_DIR"
 # The web console's tests drive a real headless Chromium: Debian's package, never a download.
 conductor_ensure_command chromium chromium
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+# The compose file's test validates it with docker-compose (no engine needed), so it never skips here.
+conductor_ensure_command docker-compose docker-compose
 
 log_file=$TEST_DIR/dotnet-test.log
 conductor_log "running dotnet test (full output also in $log_file)"
