@@ -72,22 +72,3 @@ export async function follow(path, onEvent, signal) {
     }
   }
 }
-
-/**
- * Whether an action endpoint exists on this server (issue 18's hold/release/requeue may not):
- * a POST to a job id that cannot exist answers 404 problem "job not found" when the route is
- * there, and a bare 404/405 without that problem when it is not.
- */
-const known = new Map();
-export async function actionExists(action) {
-  if (known.has(action)) return known.get(action);
-  let exists = false;
-  try {
-    await post(`/jobs/0/${action}`);
-    exists = true;
-  } catch (e) {
-    exists = e.status !== 405 && !(e.status === 404 && e.problem?.field !== 'id');
-  }
-  known.set(action, exists);
-  return exists;
-}

@@ -1,16 +1,16 @@
 // One job: its fields, script, event timeline, live stdout/stderr and the actions the server
 // offers (each asks once). Output lines are appended as text nodes as the stream delivers them.
-import { get, post, follow, actionExists } from './api.js';
+import { get, post, follow } from './api.js';
 import { h, replace, duration, time, stateBadge, announce } from './dom.js';
 import { confirmOnce } from './confirm.js';
 
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 const ACTIONS = [
-  { key: 'cancel', label: 'Cancel', path: (id) => `/jobs/cancel/${id}`, when: (j) => !TERMINAL.has(j.state), always: true },
+  { key: 'cancel', label: 'Cancel', path: (id) => `/jobs/cancel/${id}`, when: (j) => !TERMINAL.has(j.state) },
   { key: 'hold', label: 'Hold', path: (id) => `/jobs/${id}/hold`, when: (j) => j.state === 'PENDING' && j.reason !== 'Held' },
   { key: 'release', label: 'Release', path: (id) => `/jobs/${id}/release`, when: (j) => j.state === 'PENDING' && j.reason === 'Held' },
-  { key: 'requeue', label: 'Requeue', path: (id) => `/jobs/${id}/requeue`, when: (j) => j.state !== 'PENDING' },
-  { key: 'resubmit', label: 'Resubmit', path: (id) => `/jobs/resubmit/${id}`, when: (j) => TERMINAL.has(j.state), always: true },
+  { key: 'requeue', label: 'Requeue', path: (id) => `/jobs/${id}/requeue`, when: (j) => j.state === 'RUNNING' },
+  { key: 'resubmit', label: 'Resubmit', path: (id) => `/jobs/resubmit/${id}`, when: (j) => TERMINAL.has(j.state) },
 ];
 
 export function jobView(root, id) {
@@ -46,7 +46,7 @@ export function jobView(root, id) {
       current = job;
       renderFields(job);
       renderTimeline(events.events);
-      if (changed) await renderActions(job);
+      if (changed) renderActions(job);
       if (TERMINAL.has(job.state)) return;
     } catch (e) {
       if (stopped) return;
@@ -79,11 +79,10 @@ export function jobView(root, id) {
       e.from ? `${e.from} → ` : '', stateBadge(e.to), e.reason ? ` ${e.reason}` : '', e.node ? ` on ${e.node}` : '')));
   }
 
-  async function renderActions(j) {
+  function renderActions(j) {
     const buttons = [];
     for (const action of ACTIONS) {
       if (!action.when(j)) continue;
-      if (!action.always && !(await actionExists(action.key))) continue;
       buttons.push(h('button', { type: 'button', 'data-action': action.key, onclick: () => act(action) }, action.label));
     }
     if (stopped) return;
