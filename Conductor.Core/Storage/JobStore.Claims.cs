@@ -39,7 +39,8 @@ public sealed partial class JobStore
     /// next, and one for all the jobs that ended while the previous finish was being written. Each
     /// finish is <see cref="FinishAsync"/>'s, written after the node row is locked (the order the
     /// reaper takes them in too), and written whether or not the claim finds the node still ours.
-    /// A finish's spawn record: the pid record of a job that ended before it was recorded, written first.
+    /// A finish's spawn record: the pid record of a job that ended before it was recorded, written
+    /// by the finish's own statement.
     /// </summary>
     /// <returns>For each finish in order, the state its job moved to (null: someone else moved it first).</returns>
     public async Task<(IReadOnlyList<JobState?> Moved, IReadOnlyList<ClaimedJob> Claimed)> FinishAndClaimAsync(
@@ -51,8 +52,7 @@ public sealed partial class JobStore
         var steps = new List<(int First, IReadOnlyList<Transition> Steps)>(finishes.Count);
         foreach (var (finish, spawn) in finishes)
         {
-            if (spawn is not null) writes.Add(RecordSpawnCommand(finish.JobId, finish.Attempt ?? 0, spawn));
-            var mine = FinishSteps(finish);
+            var mine = FinishSteps(spawn is null ? finish : finish with { Spawn = spawn });
             steps.Add((writes.Count, mine));
             writes.AddRange(mine.Select(t => TransitionCommand([t])));
         }

@@ -37,9 +37,9 @@ public sealed partial class JobStore
         var sql = (JobMoveSql.PerRow(transitions.Select(t => (t.From, t.To)),
             """
             SELECT * FROM unnest(@ids, @froms, @tos, @reasons, @msgs, @exits, @attempts, @nodes, @retries, @cpus, @peaks,
-                                 @users, @systems, @requeues, @notes)
+                                 @users, @systems, @requeues, @notes, @pids, @ticks, @boots, @wds, @outs, @errs, @uids)
                 AS t(id, from_state, to_state, reason, msg, exit_code, attempt, node, retry, cpu_seconds, peak_memory_bytes,
-                     cpu_user_seconds, cpu_system_seconds, requeue, note)
+                     cpu_user_seconds, cpu_system_seconds, requeue, note, pid, ticks, boot, wd, out_path, err_path, uid)
             """,
             $"""
             reason = t.reason, error_msg = t.msg, requeue_requested = false,
@@ -50,8 +50,11 @@ public sealed partial class JobStore
                 cpu_system_seconds = COALESCE(t.cpu_system_seconds, j.cpu_system_seconds),
                 end_time = CASE WHEN t.to_state IN ('COMPLETED', 'FAILED', 'CANCELLED') THEN now() WHEN t.to_state = 'PENDING' THEN NULL ELSE j.end_time END,
                 node = CASE WHEN t.to_state = 'PENDING' THEN NULL ELSE j.node END,
-                pid = CASE WHEN t.to_state = 'PENDING' THEN NULL ELSE j.pid END,
-                process_start_ticks = CASE WHEN t.to_state = 'PENDING' THEN NULL ELSE j.process_start_ticks END,
+                pid = CASE WHEN t.to_state = 'PENDING' THEN NULL ELSE COALESCE(t.pid, j.pid) END,
+                process_start_ticks = CASE WHEN t.to_state = 'PENDING' THEN NULL ELSE COALESCE(t.ticks, j.process_start_ticks) END,
+                boot_id = COALESCE(t.boot, j.boot_id), work_dir = COALESCE(t.wd, j.work_dir),
+                stdout_path = COALESCE(t.out_path, j.stdout_path), stderr_path = COALESCE(t.err_path, j.stderr_path),
+                run_uid = CASE WHEN t.pid IS NULL THEN j.run_uid ELSE t.uid END,
                 start_time = CASE WHEN t.to_state = 'PENDING' THEN NULL ELSE j.start_time END,
                 attempt = CASE WHEN t.to_state = 'PENDING' AND NOT t.retry AND t.requeue = 0 THEN j.attempt - 1 ELSE j.attempt END,
                 eligible_time = CASE WHEN t.requeue > 0 THEN now() WHEN t.retry THEN now() + make_interval(secs => {RetryDelaySql}) ELSE j.eligible_time END
@@ -76,7 +79,14 @@ public sealed partial class JobStore
             P("systems", NpgsqlDbType.Array | NpgsqlDbType.Double, transitions.Select(t => t.CpuSystemSeconds).ToArray()),
             P("requeues", NpgsqlDbType.Array | NpgsqlDbType.Integer,
                 transitions.Select(t => t.To == JobState.Pending ? (int)t.Requeue : 0).ToArray()),
-            P("notes", NpgsqlDbType.Array | NpgsqlDbType.Text, transitions.Select(t => t.EventMessage).ToArray()));
+            P("notes", NpgsqlDbType.Array | NpgsqlDbType.Text, transitions.Select(t => t.EventMessage).ToArray()),
+            P("pids", NpgsqlDbType.Array | NpgsqlDbType.Integer, transitions.Select(t => t.Spawn?.Pid).ToArray()),
+            P("ticks", NpgsqlDbType.Array | NpgsqlDbType.Bigint, transitions.Select(t => t.Spawn?.StartTicks).ToArray()),
+            P("boots", NpgsqlDbType.Array | NpgsqlDbType.Text, transitions.Select(t => t.Spawn?.BootId).ToArray()),
+            P("wds", NpgsqlDbType.Array | NpgsqlDbType.Text, transitions.Select(t => t.Spawn?.WorkDir).ToArray()),
+            P("outs", NpgsqlDbType.Array | NpgsqlDbType.Text, transitions.Select(t => t.Spawn?.StdoutPath).ToArray()),
+            P("errs", NpgsqlDbType.Array | NpgsqlDbType.Text, transitions.Select(t => t.Spawn?.StderrPath).ToArray()),
+            P("uids", NpgsqlDbType.Array | NpgsqlDbType.Integer, transitions.Select(t => t.Spawn?.Uid).ToArray()));
     }
 
     /// <summary>

@@ -33,6 +33,12 @@ public sealed record Transition(long JobId, JobState From, JobState To, string R
     /// </summary>
     public RequeueKind Requeue { get; init; }
 
+    /// <summary>
+    /// The pid record of a job that ended before it was written on its own (see <see cref="SpawnRecord"/>):
+    /// written by the same statement that ends the attempt, so a short job's row is updated once.
+    /// </summary>
+    public SpawnRecord? Spawn { get; init; }
+
     /// <summary>The event row's message: who did what, for people (a requeue's origin, say).</summary>
     public string? EventMessage { get; init; }
 

@@ -195,11 +195,13 @@ public sealed class JobSupervisor(
             EventMessage = requeue ? "Killed (its whole cgroup) and requeued on request." : null,
         };
         var moved = await retry.RunAsync($"finish job {job.Id}", ct => finisher.FinishAsync(finish, unrecorded, run, ct));
-        if (moved is { } state)
-            log.LogInformation("Job {JobId} {From} -> {To} ({Reason}) on {Node}, exit code {ExitCode}", job.Id, "RUNNING", state.ToWire(), outcome.Reason, Options.NodeName, code);
-        if (moved == JobState.Pending && outcome.State == JobState.Failed && job.RetryDelaySeconds > 0) _ = WakeWhenEligibleAsync(job.Id);
-        else
+        if (moved is not { } state)
+        {
             log.LogInformation("Job {JobId} was already moved by someone else; outcome {To} not written", job.Id, outcome.State.ToWire());
+            return;
+        }
+        log.LogInformation("Job {JobId} {From} -> {To} ({Reason}) on {Node}, exit code {ExitCode}", job.Id, "RUNNING", state.ToWire(), outcome.Reason, Options.NodeName, code);
+        if (state == JobState.Pending && outcome.State == JobState.Failed && job.RetryDelaySeconds > 0) _ = WakeWhenEligibleAsync(job.Id);
     }
 
     /// <summary>
