@@ -87,7 +87,7 @@ public sealed partial class JobStore
         NpgsqlConnection conn, NodeClaim node, int batch, List<NpgsqlBatchCommand> writes, CancellationToken ct)
     {
         await using var cmd = new NpgsqlBatch(conn);
-        cmd.BatchCommands.Add(GenericPlans());
+        cmd.BatchCommands.Add(KeyedPlans());
         cmd.BatchCommands.Add(Batched(
             """
             SELECT 1 FROM nodes n WHERE name = @n AND instance_id = @i AND state = 'Up' AND drained_since IS NULL

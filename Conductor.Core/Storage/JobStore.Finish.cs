@@ -37,7 +37,7 @@ public sealed partial class JobStore
         // moves the job only if every earlier one did not, since each requires RUNNING.
         var steps = finishes.Select(FinishSteps).ToList();
         var levels = steps.Max(s => s.Count);
-        await using var batch = new NpgsqlBatch(conn) { BatchCommands = { GenericPlans() } };
+        await using var batch = new NpgsqlBatch(conn) { BatchCommands = { KeyedPlans() } };
         // Aligned on the last step (the finish as asked), which every finish has.
         for (var level = 0; level < levels; level++)
             batch.BatchCommands.Add(TransitionCommand(

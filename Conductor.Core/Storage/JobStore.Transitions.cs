@@ -23,7 +23,7 @@ public sealed partial class JobStore
     public async Task<IReadOnlyList<long>> TransitionManyAsync(IReadOnlyList<Transition> transitions, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        await using var batch = new NpgsqlBatch(conn) { BatchCommands = { GenericPlans(), TransitionCommand(transitions) } };
+        await using var batch = new NpgsqlBatch(conn) { BatchCommands = { KeyedPlans(), TransitionCommand(transitions) } };
         await using var r = await batch.ExecuteReaderAsync(ct);
         await r.NextResultAsync(ct);
         var moved = new List<long>(transitions.Count);
