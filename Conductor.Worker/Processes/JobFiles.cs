@@ -72,11 +72,14 @@ public sealed class JobFiles(string dataDir, Job job)
     public void Prepare(JobUser? user)
     {
         var (uid, gid) = user is null ? (DataLayout.WorkerUid, DataLayout.WorkerGid) : ((uint)user.Uid, (uint)user.Gid);
-        using (var control = OpenOrMake(Layout.Control, out _))
+        using (var control = OpenOrMake(Layout.Control, out var fresh))
         {
             control.SetOwnerAndMode(DataLayout.WorkerUid, gid, ControlMode);
-            control.Unlink("pid");
-            control.Unlink("exit_status");
+            if (!fresh)
+            {
+                control.Unlink("pid");
+                control.Unlink("exit_status");
+            }
             control.WriteNewFile("script.sh", job.Script, ScriptMode, (DataLayout.WorkerUid, gid));
         }
         using (var own = OpenOrMake(Layout.Jobs, out var created))
