@@ -76,8 +76,13 @@ public sealed partial record GresRequest(int Count, string? Model)
         ? string.Create(CultureInfo.InvariantCulture, $"gpu:{Count}")
         : string.Create(CultureInfo.InvariantCulture, $"gpu:{Model}:{Count}");
 
-    /// <summary>Whether a device of <paramref name="model"/> meets this request's model (names compare without case).</summary>
-    public bool Accepts(string? model) => Model is null || string.Equals(Model, model, StringComparison.OrdinalIgnoreCase);
+    /// <summary>
+    /// Whether a device of <paramref name="model"/> meets this request's model: the same name, or
+    /// the name followed by '-' and a variant (<c>a100</c> takes <c>a100-sxm4-40gb</c>, not
+    /// <c>a1000</c>); names compare without case.
+    /// </summary>
+    public bool Accepts(string? model) => Model is null || (model is not null
+        && (string.Equals(Model, model, StringComparison.OrdinalIgnoreCase) || model.StartsWith(Model + "-", StringComparison.OrdinalIgnoreCase)));
 
     private static bool IsCount(string text) => text.Length > 0 && text.All(char.IsAsciiDigit);
 
