@@ -13,6 +13,9 @@ public sealed record JobSpec
 
     /// <summary>The GPUs asked for (count and model); <see cref="GresRequest.None"/> = none.</summary>
     public GresRequest Gres { get; init; } = GresRequest.None;
+
+    /// <summary>The submit field the GPU request came in ("gpus" or "gres"), for errors that name it.</summary>
+    public string GresField { get; init; } = "gpus";
     public int? TimeLimitSeconds { get; init; }
     public Dictionary<string, string> Environment { get; init; } = [];
     public string? WorkDir { get; init; }
