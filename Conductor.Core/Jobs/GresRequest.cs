@@ -50,7 +50,7 @@ public sealed partial record GresRequest(int Count, string? Model)
         return parts.Length switch
         {
             1 => Done(new GresRequest(1, null), out request),
-            2 when IsCount(parts[1]) => TryCount(parts[1], null, out request, out error),
+            2 when IsCount(parts[1]) || parts[1].StartsWith('-') => TryCount(parts[1], null, out request, out error),
             2 => TryCount("1", parts[1], out request, out error),
             3 => TryCount(parts[2], parts[1], out request, out error),
             _ => Fail("has too many ':' parts; use gpu:COUNT or gpu:MODEL:COUNT", out error),
