@@ -173,22 +173,22 @@ public sealed partial class JobStore
     /// </summary>
     private async Task<List<ClaimedJob>> MoveToRunningAndCommitAsync(NpgsqlConnection conn, string node, IReadOnlyList<Placement> plan, CancellationToken ct)
     {
-        // cpu id arrays travel as text ('{0,1}') because unnest cannot take a ragged int[][].
+        // cpu (and gpu) id arrays travel as text ('{0,1}') because unnest cannot take a ragged int[][].
         // Times are clock_timestamp(), not now(): now() is when the claim transaction began, which
         // can predate the end of a parent job whose completion this very claim saw.
-        var sql = (JobMoveSql.Between(JobState.Pending, JobState.Running, "SELECT * FROM unnest(@ids, @cores, @mem, @gpus) AS t(id, cores, mem, gpus)",
+        var sql = (JobMoveSql.Between(JobState.Pending, JobState.Running, "SELECT * FROM unnest(@ids, @cores, @mem, @gpus) AS t(id, cores, mem, gpu_list)",
             """
             reason = 'None', node = @n, start_time = clock_timestamp(),
                 attempt = j.attempt + 1, pid = NULL, process_start_ticks = NULL, boot_id = NULL, exit_code = NULL
             """) with
         {
-            Returning = "j.*, t.cores, t.mem, t.gpus",
+            Returning = "j.*, t.cores, t.mem, t.gpu_list",
             EventReason = "'Claimed'", EventNode = "@n", EventTime = "clock_timestamp()",
             Also = """
                 ,
                 alloc AS (
                     INSERT INTO allocations (job_id, attempt, node, cpus, cpu_ids, memory_mb, created_at, gpu_ids)
-                    SELECT id, attempt, @n, cardinality(cores::int[]), cores::int[], mem, now(), gpus::int[] FROM moved)
+                    SELECT id, attempt, @n, cardinality(cores::int[]), cores::int[], mem, now(), gpu_list::int[] FROM moved)
                 """,
             Result = "SELECT * FROM moved",
         }).Text;
