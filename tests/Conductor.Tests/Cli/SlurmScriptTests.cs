@@ -172,7 +172,7 @@ public class SlurmScriptTests(CliCluster cluster) : IClassFixture<CliCluster>
     }
 
     [Fact]
-    public async Task A_gres_line_reaches_the_api_which_names_the_field_when_no_node_has_a_gpu()
+    public async Task A_gres_line_reaches_the_api_which_refuses_it_when_no_node_has_a_gpu()
     {
         var path = cluster.Write("gres.sh", "#!/bin/bash\n#SBATCH --gres=gpu:1\nnvidia-smi\n");
 
@@ -180,8 +180,8 @@ public class SlurmScriptTests(CliCluster cluster) : IClassFixture<CliCluster>
         var option = await cluster.RunAsync(["sbatch", "--gres", "gpu:a100:1", "--wrap", "true"]);
 
         script.Code.Should().Be(1, script.ToString());
-        script.Err.Should().Contain("job.gres").And.Contain("1 GPU(s)", "the API judged the request against the cluster's nodes, which have none");
-        option.Err.Should().Contain("job.gres").And.Contain("a100");
+        script.Err.Should().Contain("asks for 1 GPU(s)").And.Contain("has 0", "the API judged the request against the cluster's nodes, which have none");
+        option.Err.Should().Contain("has a GPU of model 'a100'; it has no GPUs");
     }
 }
 
