@@ -1,5 +1,6 @@
 using Conductor.Core.Nodes;
 using Conductor.Worker.Node;
+using Conductor.Worker.Processes.Cgroups;
 
 namespace Conductor.Tests.Unit;
 
@@ -66,5 +67,13 @@ public sealed class DeviceDetectionTests
         var act = () => DeviceDetection.ParseConfigured(text);
 
         act.Should().Throw<FormatException>().WithMessage("*Conductor:Worker:Gpus*");
+    }
+
+    [Fact]
+    public void ACharacterDeviceNode_BecomesTheCgroupRuleThatDeniesIt_AndAnythingElseNone()
+    {
+        DeviceRules.Rule("/dev/null").Should().Be("c 1:3 rwm");
+        DeviceRules.Rule("/tmp").Should().BeNull("a directory is no device");
+        DeviceRules.Rule("/nonexistent/nvidia0").Should().BeNull();
     }
 }
