@@ -27,6 +27,13 @@ public sealed class WorkerOptions
     public int? Cpus { get; set; }
     public long? MemoryMb { get; set; }
     public string Partition { get; set; } = "default";
+
+    /// <summary>
+    /// The GPUs this node offers, instead of detecting them: a count ("2"), "none", or a list of
+    /// ID[:MODEL[:VENDOR[:PATH]]] ("0:a100,1:a100"); unset = detected (nvidia-smi, /dev/nvidia*,
+    /// /dev/dri/renderD* with rocm-smi). See <see cref="Node.DeviceDetection"/>.
+    /// </summary>
+    public string? Gpus { get; set; }
     public string DataDir { get; set; } = "./data";
     public double PollIntervalSeconds { get; set; } = 1;
 

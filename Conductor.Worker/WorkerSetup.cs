@@ -27,6 +27,7 @@ public static class WorkerSetup
         services.AddSingleton<IProcessProbe, ProcProcessProbe>();
         services.AddSingleton<SpawnerLauncher>();
         services.AddSingleton<IProcessLauncher>(sp => sp.GetRequiredService<SpawnerLauncher>());
+        services.AddSingleton<NodeDevices>();
         services.AddSingleton<JobCgroups>();
         services.AddSingleton<RunAsPolicy>();
         services.AddSingleton<StoreRetry>();

@@ -31,8 +31,9 @@ internal static class ApiRoutes
             .WithSummary("Health: database, Redis, nodes")
             .WithDescription("200 when PostgreSQL answers (Redis down only degrades), 503 otherwise; lists the nodes' liveness. No token needed.");
         app.MapGet("/nodes", NodesEndpoint.Handle).WithTags("Cluster")
-            .WithSummary("Nodes: partition, cores, used cores, memory, heartbeat, state")
-            .WithDescription("state is UP, DOWN, DRAINING (drained while jobs still run) or DRAINED, with drain_reason and drain_deadline.");
+            .WithSummary("Nodes: partition, cores, used cores, memory, GPUs, heartbeat, state")
+            .WithDescription("state is UP, DOWN, DRAINING (drained while jobs still run) or DRAINED, with drain_reason and drain_deadline. " +
+                             "devices lists its GPUs: each one's model and whether it is held; the holding job only for the caller's own jobs.");
         MapOperations(app);
         app.MapGet("/stats", StatsEndpoint.Handle).WithTags("Cluster")
             .WithSummary("Counts by state, queue depth, cores per node, success rate, run times")

@@ -80,6 +80,15 @@ internal sealed record JobFields
     [Description("Conductor: requeue it automatically, as a new attempt, when its run ends NodeFail or Orphaned (sbatch --requeue). " +
                  "Off by default: SCNS-Conductor never retries."), DefaultValue(false)]
     public bool? Requeue { get; init; }
+
+    [Description("Conductor: GPUs on the node, reserved like cores: a count (2, or \"2\") or MODEL:COUNT as sbatch --gpus (\"a100:2\"). " +
+                 "The job sees only its devices (CUDA_VISIBLE_DEVICES, SLURM_JOB_GPUS, GPU_DEVICE_ORDINAL, ROCR_VISIBLE_DEVICES). " +
+                 "More than any node of the partition offers is a 400. Not together with gres."), DefaultValue("0")]
+    public string? Gpus { get; init; }
+
+    [Description("Conductor: Slurm's generic resource string for GPUs: gpu, gpu:2, gpu:a100:1 (a model takes only devices of that model, " +
+                 "a100 also a100-sxm4-40gb). Only the gpu resource is known. Not together with gpus.")]
+    public string? Gres { get; init; }
 }
 
 [Description("A cron schedule: every fire submits job_template once, even with several API instances.")]

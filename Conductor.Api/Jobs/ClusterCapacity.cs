@@ -5,8 +5,8 @@ using Conductor.Core.Storage;
 namespace Conductor.Api.Jobs;
 
 /// <summary>
-/// Refuses requests no registered node could ever run: an unknown partition, or more cores or
-/// memory than the largest node of the partition has. With no node registered yet, nothing
+/// Refuses requests no registered node could ever run: an unknown partition, or more cores,
+/// memory or GPUs (of a model) than the largest node of the partition has. With no node registered yet, nothing
 /// is known and every request waits. The node list is cached for a moment (submits are hot);
 /// a request the cached list would refuse is checked again against a fresh one first, so a
 /// node that just registered is never missed.
@@ -48,6 +48,24 @@ internal sealed class ClusterCapacity(NodeStore nodes, TimeProvider clock)
         if (spec.MemoryMb > maxMemory)
             return ($"{path}.memory_per_node",
                 $"The job asks for {spec.MemoryMb} MB but the largest node of partition '{spec.Partition}' has {maxMemory} MB.");
-        return null;
+        return GpuProblem(spec, path, inPartition);
+    }
+
+    /// <summary>More GPUs (of the model asked for) than any node of the partition offers, named by the field the request came in.</summary>
+    private static (string Field, string Message)? GpuProblem(JobSpec spec, string path, List<Node> inPartition)
+    {
+        var gres = spec.Gres;
+        if (gres.Count == 0) return null;
+        var most = inPartition.Max(n => n.Devices.Count(d => gres.Accepts(d.Model)));
+        if (gres.Count <= most) return null;
+        var field = $"{path}.{spec.GresField}";
+        if (gres.Model is { } model && most == 0)
+        {
+            var models = string.Join(", ", inPartition.SelectMany(n => n.Devices).Select(d => d.Model).Distinct(StringComparer.OrdinalIgnoreCase).Order());
+            return (field, $"No node of partition '{spec.Partition}' has a GPU of model '{model}'" +
+                (models.Length > 0 ? $"; its models: {models}." : "; it has no GPUs."));
+        }
+        return (field, $"The job asks for {gres.Count} GPU(s){(gres.Model is null ? "" : $" of model '{gres.Model}'")} but the node of partition " +
+            $"'{spec.Partition}' with the most has {most}.");
     }
 }

@@ -24,7 +24,9 @@ internal sealed record JobView(
     [property: Description("Conductor: CPU time in kernel mode, seconds; null until it ends.")] double? CpuSystemSeconds = null,
     [property: Description("Conductor: peak memory of the job's cgroup in bytes (Slurm's MaxRSS); null until it ends.")] long? MaxRssBytes = null,
     [property: Description("Conductor: CPU time / (elapsed x cores), 0-1, as seff reports it; null until it ends.")] double? CpuEfficiency = null,
-    [property: Description("Conductor: peak memory / memory reserved, 0-1, as seff reports it; null until it ends.")] double? MemoryEfficiency = null)
+    [property: Description("Conductor: peak memory / memory reserved, 0-1, as seff reports it; null until it ends.")] double? MemoryEfficiency = null,
+    [property: Description("Conductor: the GPUs asked for, as a gres string (gpu:2, gpu:a100:1); null for none.")] string? Gres = null,
+    [property: Description("Conductor: the node's GPU ids it holds or held (what CUDA_VISIBLE_DEVICES names); empty before it starts or without GPUs.")] int[]? GpuIds = null)
 {
     /// <param name="LimitTime">SCNS's format: H:MM:SS, D-HH:MM:SS from a day on, UNLIMITED.</param>
     [Description("Times are ISO 8601 in UTC, with a Z.")]
@@ -53,7 +55,7 @@ internal sealed record JobView(
 
     /// <param name="latestCpuIds">The cores of the job's latest allocation, if it ever held one.</param>
     /// <param name="dataDir">The workers' data dir: a job without a working directory of its own works in &lt;data&gt;/jobs/&lt;id&gt;.</param>
-    public static JobView From(Job job, int[]? latestCpuIds, Logs logs, DateTime now, string dataDir)
+    public static JobView From(Job job, int[]? latestCpuIds, Logs logs, DateTime now, string dataDir, int[]? latestGpuIds = null)
     {
         var elapsed = job.StartTime is { } start ? (job.EndTime ?? now) - start : TimeSpan.Zero;
         var cpuIds = job.State == JobState.Running || job.State.IsTerminal() ? latestCpuIds ?? [] : [];
@@ -65,7 +67,8 @@ internal sealed record JobView(
                 1, job.Node ?? "", ExitCode(job.ExitCode), job.ExitCode, WorkDir(job, dataDir), job.DataSource, job.Account),
             job.Priority, job.Pid, cpuIds, job.Attempt, job.Hold, job.Requeue,
             Ended(job, job.CpuUserSeconds), Ended(job, job.CpuSystemSeconds), job.State.IsTerminal() ? job.PeakMemoryBytes : null,
-            CpuUse(job, elapsed, cpuIds.Length > 0 ? cpuIds.Length : job.Cpus), MemoryUse(job));
+            CpuUse(job, elapsed, cpuIds.Length > 0 ? cpuIds.Length : job.Cpus), MemoryUse(job),
+            new GresRequest(job.Gpus, job.GpuModel).ToGres(), cpuIds.Length > 0 ? latestGpuIds ?? [] : []);
     }
 
     private static double? Ended(Job job, double? value) => job.State.IsTerminal() && value is { } v ? Math.Round(v, 3) : null;

@@ -18,7 +18,7 @@ internal static class KnownFields
     [
         "account", "environment", "current_working_directory", "standard_output", "standard_error", "ntasks_per_node",
         "cpus_per_task", "memory_per_node", "name", "time_limit", "partition", "exclusive",
-        "priority", "dependency", "begin_time", "max_retries", "retry_delay", "retry_backoff", "array", "hold", "requeue",
+        "priority", "dependency", "begin_time", "max_retries", "retry_delay", "retry_backoff", "array", "hold", "requeue", "gpus", "gres",
     ];
 
     public static void Check(JsonElement root, JsonElement job, string prefix, FieldErrors errors)

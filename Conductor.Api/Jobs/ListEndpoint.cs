@@ -10,7 +10,8 @@ internal static class ListEndpoint
 {
     public sealed record Item(string JobId, string Name, string State, string Reason, string Account, string Partition,
         int Cpus, int Priority, string? Node, DateTime SubmitTime, DateTime? StartTime, DateTime? EndTime, string ExitCode,
-        [property: System.ComponentModel.Description("\"user\" or \"admin\" while held, else null.")] string? Hold = null);
+        [property: System.ComponentModel.Description("\"user\" or \"admin\" while held, else null.")] string? Hold = null,
+        [property: System.ComponentModel.Description("The GPUs asked for as a gres string (gpu:2, gpu:a100:1); null for none.")] string? Gres = null);
 
     public sealed record Response(IReadOnlyList<Item> Jobs, string? NextCursor);
 
@@ -39,7 +40,8 @@ internal static class ListEndpoint
         var page = await jobs.ListAsync(new JobFilter(stateFilter, visible, name, take, before), ct);
         var reasons = await jobs.WaitReasonsAsync(page, ct);
         var items = page.Select(j => new Item(JobView.Id(j.Id), j.Name ?? $"job-{j.Id}", j.State.ToWire(), reasons.GetValueOrDefault(j.Id, j.Reason), j.Account,
-            j.Partition, j.Cpus, j.Priority, j.Node, j.SubmitTime, j.StartTime, j.EndTime, JobView.ExitCode(j.ExitCode), j.Hold)).ToList();
+            j.Partition, j.Cpus, j.Priority, j.Node, j.SubmitTime, j.StartTime, j.EndTime, JobView.ExitCode(j.ExitCode), j.Hold,
+            new Core.Jobs.GresRequest(j.Gpus, j.GpuModel).ToGres())).ToList();
         var next = page.Count == take ? JobView.Id(page[^1].Id) : null;
         return TypedResults.Ok(new Response(items, next));
     }

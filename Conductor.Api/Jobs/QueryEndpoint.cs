@@ -22,7 +22,7 @@ internal static class QueryEndpoint
         var stdout = await ScnsLog.ReadAsync(output, job, "stdout", tail, ct);
         var stderr = await ScnsLog.ReadAsync(output, job, "stderr", tail, ct);
         var logs = new JobView.Logs(stdout.Text, stderr.Text, Withheld(stdout.Withheld, stderr.Withheld));
-        return TypedResults.Ok(JobView.From(job, status.LatestCpuIds, logs, clock.GetUtcNow().UtcDateTime, options.Value.DataDir ?? "./data"));
+        return TypedResults.Ok(JobView.From(job, status.LatestCpuIds, logs, clock.GetUtcNow().UtcDateTime, options.Value.DataDir ?? "./data", status.LatestGpuIds));
     }
 
     /// <summary>Why output is missing from job_log (null when nothing was withheld; "the job has not run yet" is no news).</summary>

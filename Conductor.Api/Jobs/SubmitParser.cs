@@ -84,6 +84,8 @@ internal static partial class SubmitParser
             StandardError = ParseOutput(f.String("standard_error", 4096), workDir, name, $"{path}.standard_error", limits, errors),
             Exclusive = f.Bool("exclusive") ?? false,
             Priority = f.Int("priority", 0, 1000) ?? 5,
+            Gres = GpuFields.Parse(f, path, errors),
+            GresField = f.Has("gres") ? "gres" : "gpus",
         };
         if ((long)spec.NtasksPerNode * spec.CpusPerTask > 4096)
             errors.Add($"{path}.cpus_per_task", "ntasks_per_node * cpus_per_task must be at most 4096.");

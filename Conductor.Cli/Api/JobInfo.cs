@@ -12,7 +12,7 @@ internal sealed record JobInfo(
     string JobId, string State, string? Reason, string Name, string Account, string Partition, int Cpus, string? Node,
     DateTimeOffset? SubmitTime, DateTimeOffset? StartTime, DateTimeOffset? EndTime, string? ExitCode, int? ExitStatus,
     string? TimeLimit, int? Priority, string? WorkDir, string? ArrayJobId, string? ArrayTaskId, string? ErrorMsg,
-    double? CpuUserSeconds = null, double? CpuSystemSeconds = null, long? MaxRssBytes = null)
+    double? CpuUserSeconds = null, double? CpuSystemSeconds = null, long? MaxRssBytes = null, string? Gres = null)
 {
     public static readonly string[] TerminalStates = ["COMPLETED", "FAILED", "CANCELLED"];
 
@@ -33,7 +33,7 @@ internal sealed record JobInfo(
             NonEmpty(S("node") ?? S("node_list")), Time(e, time, "submit_time"), Time(e, time, "start_time"), Time(e, time, "end_time"),
             NonEmpty(S("exit_code")), Int(e, "exit_status") ?? Int(detail, "exit_status"), S("limit_time") ?? S("time_limit"),
             Int(e, "priority"), S("work_dir"), S("array_job_id"), S("array_task_id"), S("error_msg"),
-            Double(e, "cpu_user_seconds"), Double(e, "cpu_system_seconds"), Long(e, "max_rss_bytes"));
+            Double(e, "cpu_user_seconds"), Double(e, "cpu_system_seconds"), Long(e, "max_rss_bytes"), S("gres"));
     }
 
     /// <summary>

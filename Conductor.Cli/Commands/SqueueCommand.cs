@@ -14,7 +14,7 @@ internal static class SqueueCommand
 {
     public const string DefaultFormat = "%.18i %.9P %.8j %.8u %.2t %.10M %.6D %R";
     public const string LongFormat = "%.18i %.9P %.8j %.8u %.8T %.10M %.9l %.6D %R";
-    private const string Letters = "iAFKjuaPtTMlLDRNrCmQpVSeZE";
+    private const string Letters = "iAFKjuaPtTMlLDRNrCmQpVSeZEb";
 
     internal sealed class Request
     {
@@ -104,7 +104,7 @@ internal static class SqueueCommand
         'i' => "JOBID", 'A' => "JOBID", 'F' => "ARRAY_JOB_ID", 'K' => "ARRAY_TASK_ID", 'j' => "NAME", 'u' => "USER", 'a' => "ACCOUNT",
         'P' => "PARTITION", 't' => "ST", 'T' => "STATE", 'M' => "TIME", 'l' => "TIME_LIMIT", 'L' => "TIME_LEFT", 'D' => "NODES",
         'R' => "NODELIST(REASON)", 'N' => "NODELIST", 'r' => "REASON", 'C' => "CPUS", 'm' => "MIN_MEMORY", 'Q' => "PRIORITY",
-        'p' => "PRIORITY", 'V' => "SUBMIT_TIME", 'S' => "START_TIME", 'e' => "END_TIME", 'Z' => "WORK_DIR", 'E' => "DEPENDENCY", _ => "?",
+        'p' => "PRIORITY", 'V' => "SUBMIT_TIME", 'S' => "START_TIME", 'e' => "END_TIME", 'Z' => "WORK_DIR", 'E' => "DEPENDENCY", 'b' => "TRES_PER_NODE", _ => "?",
     };
 
     internal static string Value(char c, JobInfo j, DateTimeOffset now) => c switch
@@ -134,6 +134,7 @@ internal static class SqueueCommand
         'e' => JobColumns.Timestamp(j.EndTime, "N/A"),
         'Z' => j.WorkDir ?? "",
         'E' => "(null)",
+        'b' => j.Gres is { } gres ? "gres/" + gres : "N/A",
         _ => "",
     };
 

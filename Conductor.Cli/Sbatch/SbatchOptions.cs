@@ -48,9 +48,9 @@ internal static class SbatchOptions
         new("version", 'V', ArgKind.None, "the version", (r, _) => r.Version = true),
         new("hold", 'H', ArgKind.None, "submit held: it waits until scontrol release", (r, _) => r.Hold = true),
         new("requeue", null, ArgKind.None, "requeue after a node failure or a lost worker", (r, _) => r.Requeue = true),
-        Refused("gres", null, ArgKind.Required, "generic resources (GPUs)"),
-        Refused("gpus", 'G', ArgKind.Required, "GPUs"),
-        Refused("gpus-per-node", null, ArgKind.Required, "GPUs"),
+        new("gres", null, ArgKind.Required, "GPUs: gpu[:MODEL][:COUNT], e.g. gpu:2, gpu:a100:1 (none: no GPUs)", (r, v) => r.Gres = NoneIsNull(v!)),
+        new("gpus", 'G', ArgKind.Required, "GPUs: [MODEL:]COUNT, e.g. 2, a100:2", (r, v) => r.Gpus = v),
+        new("gpus-per-node", null, ArgKind.Required, "GPUs on the node (the same as --gpus: one node)", (r, v) => r.Gpus = v),
         Refused("gpus-per-task", null, ArgKind.Required, "GPUs"),
         Refused("gpus-per-socket", null, ArgKind.Required, "GPUs"),
         Refused("cpus-per-gpu", null, ArgKind.Required, "GPUs"),
@@ -112,6 +112,8 @@ internal static class SbatchOptions
 
     private static bool Exclusive(string? mode) => mode is null or "" ? true
         : throw new SlurmUsageException($"--exclusive={mode} {NotYet}: only --exclusive (the whole node)");
+
+    private static string? NoneIsNull(string gres) => gres.Trim().Equals("none", StringComparison.OrdinalIgnoreCase) ? null : gres;
 
     private static int Nice(string? text) => text is null ? 100 : Number(text, "--nice", -2147483645, 2147483645);
 

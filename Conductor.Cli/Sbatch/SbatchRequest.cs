@@ -24,6 +24,12 @@ internal sealed class SbatchRequest
     public bool Exclusive { get; set; }
     public bool Hold { get; set; }
     public bool Requeue { get; set; }
+
+    /// <summary>--gres as given (gpu:2, gpu:a100:1); the API reads and checks it.</summary>
+    public string? Gres { get; set; }
+
+    /// <summary>--gpus / --gpus-per-node as given (2, a100:2).</summary>
+    public string? Gpus { get; set; }
     public int? Nice { get; set; }
     public int? Priority { get; set; }
     public string? Wrap { get; set; }

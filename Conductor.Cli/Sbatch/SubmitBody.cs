@@ -40,6 +40,8 @@ internal static class SubmitBody
         if (r.Exclusive) job["exclusive"] = true;
         if (r.Hold) job["hold"] = true;
         if (r.Requeue) job["requeue"] = true;
+        if (r.Gres is not null) job["gres"] = r.Gres;
+        if (r.Gpus is not null) job["gpus"] = r.Gpus;
         if ((r.Priority ?? PriorityFromNice(r.Nice)) is { } priority) job["priority"] = priority;
         if (r.Dependency is { Length: > 0 } dependency) job["dependency"] = dependency;
         if (r.Begin is not null) job["begin_time"] = SlurmBeginTime.Parse(r.Begin, c.Now).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);

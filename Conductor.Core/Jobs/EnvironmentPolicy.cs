@@ -10,7 +10,8 @@ namespace Conductor.Core.Jobs;
 /// output-size cap could lift it. They are therefore allowed and handed over by the wrapper
 /// (see <see cref="IsHeldBack"/>).
 /// Refused, because a job could only be misled by them: Conductor's own CONDUCTOR_* names and the
-/// SLURM_* names the worker sets for every job (a value given here would be overwritten), and
+/// SLURM_* names the worker sets for every job (a value given here would be overwritten), the names
+/// that tell a job its GPUs (CUDA_VISIBLE_DEVICES...: <see cref="DeviceNames"/>), and
 /// the wrapper's private <c>__CJ_</c>/<c>__cj_</c> names.
 /// </summary>
 public static class EnvironmentPolicy
@@ -20,6 +21,12 @@ public static class EnvironmentPolicy
     {
         "SLURM_JOB_ID", "SLURM_JOB_NAME", "SLURM_JOB_PARTITION", "SLURM_SUBMIT_DIR", "SLURM_CPUS_ON_NODE", "SLURM_NODELIST",
         "SLURMD_NODENAME", "SLURM_NTASKS", "SLURM_CPUS_PER_TASK", "SLURM_MEM_PER_NODE", "SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_JOB_ID",
+    };
+
+    /// <summary>The names that tell a job its GPUs: only the devices allocated to it may be named.</summary>
+    public static readonly IReadOnlySet<string> DeviceNames = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "CUDA_VISIBLE_DEVICES", "SLURM_JOB_GPUS", "GPU_DEVICE_ORDINAL", "ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES",
     };
 
     private static readonly HashSet<string> StartUp = new(StringComparer.Ordinal)
@@ -39,6 +46,8 @@ public static class EnvironmentPolicy
             return "CONDUCTOR_* variables are set by Conductor for every job";
         if (SetByWorker.Contains(name))
             return $"{name} is set by Conductor for every job (as Slurm does); a value given here would be overwritten";
+        if (DeviceNames.Contains(name))
+            return $"{name} names the job's GPUs, which Conductor sets from the devices allocated to it (ask for GPUs with 'gpus' or 'gres')";
         if (name.StartsWith("__CJ_", StringComparison.OrdinalIgnoreCase))
             return "__CJ_* names are used by Conductor's job wrapper";
         return null;

@@ -14,6 +14,12 @@ public sealed class Job
     public int CpusPerTask { get; set; } = 1;
     public int Cpus { get; set; } = 1;
     public long MemoryMb { get; set; } = 1024;
+
+    /// <summary>GPUs the job asks for (gpus, or gres gpu:N); 0 = none.</summary>
+    public int Gpus { get; set; }
+
+    /// <summary>The GPU model asked for (gres gpu:a100:1); null = any model.</summary>
+    public string? GpuModel { get; set; }
     public int? TimeLimitSeconds { get; set; }
     public Dictionary<string, string> Environment { get; set; } = [];
     public string? WorkDir { get; set; }

@@ -10,6 +10,12 @@ public sealed record JobSpec
     public int CpusPerTask { get; init; } = 1;
     public int Cpus => NtasksPerNode * CpusPerTask;
     public long MemoryMb { get; init; } = 1024;
+
+    /// <summary>The GPUs asked for (count and model); <see cref="GresRequest.None"/> = none.</summary>
+    public GresRequest Gres { get; init; } = GresRequest.None;
+
+    /// <summary>The submit field the GPU request came in ("gpus" or "gres"), for errors that name it.</summary>
+    public string GresField { get; init; } = "gpus";
     public int? TimeLimitSeconds { get; init; }
     public Dictionary<string, string> Environment { get; init; } = [];
     public string? WorkDir { get; init; }
@@ -59,6 +65,7 @@ public sealed record JobSpec
         NtasksPerNode = job.NtasksPerNode,
         CpusPerTask = job.CpusPerTask,
         MemoryMb = job.MemoryMb,
+        Gres = new GresRequest(job.Gpus, job.GpuModel),
         TimeLimitSeconds = job.TimeLimitSeconds,
         Environment = new Dictionary<string, string>(job.Environment),
         // The worker records the defaulted directory (<data>/jobs/<id>) as work_dir; the copy
@@ -85,6 +92,8 @@ public sealed record JobSpec
         CpusPerTask = CpusPerTask,
         Cpus = Cpus,
         MemoryMb = MemoryMb,
+        Gpus = Gres.Count,
+        GpuModel = Gres.Model,
         TimeLimitSeconds = TimeLimitSeconds,
         Environment = Environment,
         WorkDir = WorkDir,

@@ -17,6 +17,9 @@ public sealed class Node
     public int Cpus { get; set; }
     public int[] CoreIds { get; set; } = [];
     public long MemoryMb { get; set; }
+
+    /// <summary>The GPUs (countable devices) the node offers, as its worker registered them.</summary>
+    public List<NodeDevice> Devices { get; set; } = [];
     public NodeState State { get; set; } = NodeState.Up;
     public Guid InstanceId { get; set; }
     public string? BootId { get; set; }

@@ -15,7 +15,9 @@ public sealed partial class InvariantChecks
             WITH live AS (
                 SELECT n.name, n.partition, n.cpus,
                        n.cpus - coalesce((SELECT sum(a.cpus) FROM allocations a
-                                          WHERE a.node = n.name AND a.released_at IS NULL), 0) AS free
+                                          WHERE a.node = n.name AND a.released_at IS NULL), 0) AS free,
+                       jsonb_array_length(n.devices) - coalesce((SELECT sum(cardinality(a.gpu_ids)) FROM allocations a
+                                          WHERE a.node = n.name AND a.released_at IS NULL), 0) AS free_gpus
                 FROM nodes n WHERE n.state = 'Up' AND n.drained_since IS NULL AND n.last_heartbeat >= now() - @lease)
             SELECT format('job %s (%s core(s), partition %s) waiting %s s', j.id, j.cpus, j.partition,
                           round(extract(epoch FROM now() - j.eligible_time))::bigint)
@@ -23,7 +25,7 @@ public sealed partial class InvariantChecks
             WHERE j.state = 'PENDING' AND j.hold IS NULL AND j.eligible_time < now() - @age
               AND NOT EXISTS (SELECT 1 FROM partitions p WHERE p.name = j.partition AND p.paused)
               AND NOT EXISTS (SELECT 1 FROM account_quotas q WHERE q.account = j.account AND q.partition IN (j.partition, '*'))
-              AND EXISTS (SELECT 1 FROM live l WHERE l.partition = j.partition AND l.free >= j.cpus
+              AND EXISTS (SELECT 1 FROM live l WHERE l.partition = j.partition AND l.free >= j.cpus AND l.free_gpus >= j.gpus
                                                  AND (NOT j.exclusive OR l.free = l.cpus))
             ORDER BY j.id
             """, ct, ("lease", thresholds.Lease), ("age", thresholds.PendingAge));

@@ -18,6 +18,7 @@ public sealed partial class InvariantChecks(NpgsqlDataSource db)
         await HeartbeatsAsync(thresholds.Lease, ct),
         await AllocationsMatchRunningJobsAsync(ct),
         await NoCoreHeldTwiceAsync(ct),
+        await NoGpuHeldTwiceAsync(ct),
         await CoresWithinCapacityAsync(ct),
         await NoAllocationOfFinishedJobAsync(ct),
         await NoRunningJobOnDownNodeAsync(ct),

@@ -46,6 +46,7 @@ public sealed class ConductorDbContext(DbContextOptions<ConductorDbContext> opti
             job.Property(j => j.DataSource).HasMaxLength(8).HasDefaultValue(DataSources.Api);
             job.Property(j => j.Dependency).HasMaxLength(1024);
             job.Property(j => j.Hold).HasMaxLength(8);
+            job.Property(j => j.GpuModel).HasMaxLength(GresRequest.MaxModelLength);
             // One job per fire time of a schedule, however many schedulers race.
             job.HasIndex(j => new { j.ScheduleId, j.ScheduleFireTime }).IsUnique().HasFilter("schedule_id IS NOT NULL")
                 .HasDatabaseName("ux_jobs_schedule_fire");
@@ -99,6 +100,7 @@ public sealed class ConductorDbContext(DbContextOptions<ConductorDbContext> opti
         model.Entity<Allocation>(alloc =>
         {
             alloc.ToTable("allocations");
+            alloc.Property(a => a.GpuIds).HasDefaultValueSql("'{}'::integer[]");
             alloc.HasIndex(a => a.JobId).IsUnique().HasFilter("released_at IS NULL")
                 .HasDatabaseName("ux_allocations_active_job");
             alloc.HasIndex(a => a.Node).HasFilter("released_at IS NULL").HasDatabaseName("ix_allocations_active_node");
@@ -114,6 +116,8 @@ public sealed class ConductorDbContext(DbContextOptions<ConductorDbContext> opti
             node.Property(n => n.Partition).HasMaxLength(64);
             node.Property(n => n.State).HasConversion<string>().HasMaxLength(16);
             node.Property(n => n.DrainReason).HasMaxLength(256);
+            node.Property(n => n.Devices).HasColumnType("jsonb").HasDefaultValueSql("'[]'::jsonb")
+                .HasConversion(JsonColumn.DevicesConverter, JsonColumn.DevicesComparer);
         });
 
         model.Entity<AccountQuota>(quota =>

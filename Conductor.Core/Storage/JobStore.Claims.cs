@@ -8,10 +8,18 @@ using static Conductor.Core.Storage.Sql;
 namespace Conductor.Core.Storage;
 
 /// <summary>A job this node's worker now owns for one attempt, with the cores it is pinned to.</summary>
-public sealed record ClaimedJob(Job Job, int[] CpuIds);
+public sealed record ClaimedJob(Job Job, int[] CpuIds)
+{
+    /// <summary>The node's device ids (GPUs) it may use.</summary>
+    public int[] GpuIds { get; init; } = [];
+}
 
 /// <summary>The claiming node as its worker registered it; the instance id is the fencing token.</summary>
-public sealed record NodeClaim(string Name, Guid InstanceId, string Partition, int[] CoreIds, long MemoryMb);
+public sealed record NodeClaim(string Name, Guid InstanceId, string Partition, int[] CoreIds, long MemoryMb)
+{
+    /// <summary>The node's GPUs, planned like its cores.</summary>
+    public IReadOnlyList<Nodes.NodeDevice> Devices { get; init; } = [];
+}
 
 public sealed partial class JobStore
 {
@@ -98,17 +106,18 @@ public sealed partial class JobStore
         foreach (var write in writes) cmd.BatchCommands.Add(write);
         var claiming = batch > 0;
         if (claiming) cmd.BatchCommands.Add(Batched("""
-            SELECT a.cpu_ids, a.memory_mb, j.exclusive, j.start_time + make_interval(secs => j.time_limit_seconds)
+            SELECT a.cpu_ids, a.memory_mb, j.exclusive, j.start_time + make_interval(secs => j.time_limit_seconds), a.gpu_ids
             FROM allocations a JOIN jobs j ON j.id = a.job_id WHERE a.node = @n AND a.released_at IS NULL
             """, P("n", NpgsqlDbType.Varchar, node.Name)));
         // Jobs still waiting for a dependency or their begin time are not candidates at all, so
         // they neither start nor hold back the jobs behind them.
         if (claiming) cmd.BatchCommands.Add(Batched($"""
             SELECT id, cpus, memory_mb, exclusive, time_limit_seconds, array_job_id, array_max_running, account,
-                EXISTS (SELECT 1 FROM account_quotas q WHERE q.account = jobs.account AND q.partition IN (@p, '*')) AS quota
+                EXISTS (SELECT 1 FROM account_quotas q WHERE q.account = jobs.account AND q.partition IN (@p, '*')) AS quota,
+                gpus, gpu_model
             FROM jobs
             WHERE state = 'PENDING' AND hold IS NULL AND partition = @p AND eligible_time <= now()
-              AND cpus <= @c AND memory_mb <= @m
+              AND cpus <= @c AND memory_mb <= @m AND gpus <= @g
               AND NOT {DependencySql.Waiting("jobs")}
               AND (array_max_running IS NULL OR array_max_running >
                    (SELECT count(*) FROM jobs r WHERE r.array_job_id = jobs.array_job_id AND r.state = 'RUNNING'))
@@ -116,7 +125,7 @@ public sealed partial class JobStore
             LIMIT @l FOR UPDATE OF jobs SKIP LOCKED
             """,
             P("p", NpgsqlDbType.Varchar, node.Partition), P("c", NpgsqlDbType.Integer, node.CoreIds.Length),
-            P("m", NpgsqlDbType.Bigint, node.MemoryMb), P("l", NpgsqlDbType.Integer, batch)));
+            P("m", NpgsqlDbType.Bigint, node.MemoryMb), P("l", NpgsqlDbType.Integer, batch), P("g", NpgsqlDbType.Integer, node.Devices.Count)));
         await using var r = await cmd.ExecuteReaderAsync(ct);
         await r.NextResultAsync(ct);
         var owned = await r.ReadAsync(ct); // no row: another instance owns this node, or it is DOWN, drained or its partition paused
@@ -129,11 +138,13 @@ public sealed partial class JobStore
             moved.Add(rows);
         }
         var busy = new HashSet<int>();
+        var busyGpus = new HashSet<int>();
         var running = new List<RunningSlot>();
         long memory = 0;
         var exclusive = false;
         var queue = new List<ArrayCandidate>();
         if (!claiming) return (owned, moved, new NodeView(node.CoreIds, node.MemoryMb, busy, memory, exclusive, running), queue);
+        var view = new NodeView(node.CoreIds, node.MemoryMb, busy, memory, exclusive, running) { Devices = node.Devices, BusyGpus = busyGpus };
         await r.NextResultAsync(ct);
         while (await r.ReadAsync(ct))
         {
@@ -141,14 +152,19 @@ public sealed partial class JobStore
             busy.UnionWith(cores);
             memory += r.GetInt64(1);
             exclusive |= r.GetBoolean(2);
-            running.Add(new RunningSlot(cores.Length, r.IsDBNull(3) ? null : r.GetDateTime(3)));
+            var gpus = r.GetFieldValue<int[]>(4);
+            busyGpus.UnionWith(gpus);
+            running.Add(new RunningSlot(cores.Length, r.IsDBNull(3) ? null : r.GetDateTime(3)) { GpuIds = gpus });
         }
         await r.NextResultAsync(ct);
         while (await r.ReadAsync(ct))
             queue.Add(new ArrayCandidate(
-                new Candidate(r.GetInt64(0), r.GetInt32(1), r.GetInt64(2), r.GetBoolean(3), r.IsDBNull(4) ? null : r.GetInt32(4)),
+                new Candidate(r.GetInt64(0), r.GetInt32(1), r.GetInt64(2), r.GetBoolean(3), r.IsDBNull(4) ? null : r.GetInt32(4))
+                {
+                    Gpus = new GresRequest(r.GetInt32(9), r.IsDBNull(10) ? null : r.GetString(10)),
+                },
                 r.IsDBNull(5) ? null : r.GetInt64(5), r.IsDBNull(6) ? null : r.GetInt32(6), r.GetString(7), r.GetBoolean(8)));
-        return (owned, moved, new NodeView(node.CoreIds, node.MemoryMb, busy, memory, exclusive, running), queue);
+        return (owned, moved, view, queue);
     }
 
     /// <summary>
@@ -157,22 +173,22 @@ public sealed partial class JobStore
     /// </summary>
     private async Task<List<ClaimedJob>> MoveToRunningAndCommitAsync(NpgsqlConnection conn, string node, IReadOnlyList<Placement> plan, CancellationToken ct)
     {
-        // cpu id arrays travel as text ('{0,1}') because unnest cannot take a ragged int[][].
+        // cpu (and gpu) id arrays travel as text ('{0,1}') because unnest cannot take a ragged int[][].
         // Times are clock_timestamp(), not now(): now() is when the claim transaction began, which
         // can predate the end of a parent job whose completion this very claim saw.
-        var sql = (JobMoveSql.Between(JobState.Pending, JobState.Running, "SELECT * FROM unnest(@ids, @cores, @mem) AS t(id, cores, mem)",
+        var sql = (JobMoveSql.Between(JobState.Pending, JobState.Running, "SELECT * FROM unnest(@ids, @cores, @mem, @gpus) AS t(id, cores, mem, gpu_list)",
             """
             reason = 'None', node = @n, start_time = clock_timestamp(),
                 attempt = j.attempt + 1, pid = NULL, process_start_ticks = NULL, boot_id = NULL, exit_code = NULL
             """) with
         {
-            Returning = "j.*, t.cores, t.mem",
+            Returning = "j.*, t.cores, t.mem, t.gpu_list",
             EventReason = "'Claimed'", EventNode = "@n", EventTime = "clock_timestamp()",
             Also = """
                 ,
                 alloc AS (
-                    INSERT INTO allocations (job_id, attempt, node, cpus, cpu_ids, memory_mb, created_at)
-                    SELECT id, attempt, @n, cardinality(cores::int[]), cores::int[], mem, now() FROM moved)
+                    INSERT INTO allocations (job_id, attempt, node, cpus, cpu_ids, memory_mb, created_at, gpu_ids)
+                    SELECT id, attempt, @n, cardinality(cores::int[]), cores::int[], mem, now(), gpu_list::int[] FROM moved)
                 """,
             Result = "SELECT * FROM moved",
         }).Text;
@@ -180,6 +196,7 @@ public sealed partial class JobStore
             P("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint, plan.Select(p => p.JobId).ToArray()),
             P("cores", NpgsqlDbType.Array | NpgsqlDbType.Text, plan.Select(p => "{" + string.Join(',', p.CpuIds) + "}").ToArray()),
             P("mem", NpgsqlDbType.Array | NpgsqlDbType.Bigint, plan.Select(p => p.MemoryMb).ToArray()),
+            P("gpus", NpgsqlDbType.Array | NpgsqlDbType.Text, plan.Select(p => "{" + string.Join(',', p.GpuIds) + "}").ToArray()),
             P("n", NpgsqlDbType.Varchar, node));
         await using var cmd = new NpgsqlBatch(conn) { BatchCommands = { move, new NpgsqlBatchCommand("COMMIT") } };
         var jobs = new Dictionary<long, Job>();
@@ -193,6 +210,6 @@ public sealed partial class JobStore
             }
             while (await r.NextResultAsync(ct)) { } // the COMMIT: it throws here if it failed
         }
-        return plan.Where(p => jobs.ContainsKey(p.JobId)).Select(p => new ClaimedJob(jobs[p.JobId], p.CpuIds)).ToList();
+        return plan.Where(p => jobs.ContainsKey(p.JobId)).Select(p => new ClaimedJob(jobs[p.JobId], p.CpuIds) { GpuIds = p.GpuIds }).ToList();
     }
 }

@@ -20,19 +20,19 @@ public sealed partial class JobStore
             SELECT ids.id, i.*, CASE WHEN i.arr_task IS NOT NULL THEN min(ids.id) FILTER (WHERE i.arr_task IS NOT NULL) OVER () END AS arr_job
             FROM unnest(@name, @account, @partition, @ntasks, @cpt, @cpus, @mem, @tl, @env, @wd,
                         @so, @se, @excl, @prio, @script, @key, @reason, @eligible, @dep, @begin, @retries, @delay, @backoff,
-                        @arr_task, @arr_max, @sched, @fire, @source, @hold, @requeue) WITH ORDINALITY
+                        @arr_task, @arr_max, @sched, @fire, @source, @hold, @requeue, @gpus, @gpu_model) WITH ORDINALITY
                 AS i(name, account, partition, ntasks, cpt, cpus, mem, tl, env, wd, so, se, excl, prio, script, key, reason,
-                     eligible, dep, begin_at, retries, delay, backoff, arr_task, arr_max, sched, fire, source, hold, requeue, ord)
+                     eligible, dep, begin_at, retries, delay, backoff, arr_task, arr_max, sched, fire, source, hold, requeue, gpus, gpu_model, ord)
             JOIN ids USING (ord)),
         ins AS (
             INSERT INTO jobs (id, name, account, partition, ntasks_per_node, cpus_per_task, cpus, memory_mb,
                 time_limit_seconds, environment, work_dir, standard_output, standard_error, exclusive, priority,
                 script, idempotency_key, state, reason, submit_time, eligible_time, attempt, cancel_requested,
                 dependency, begin_time, max_retries, retry_delay_seconds, retry_backoff,
-                array_job_id, array_task_id, array_max_running, schedule_id, schedule_fire_time, data_source, hold, requeue)
+                array_job_id, array_task_id, array_max_running, schedule_id, schedule_fire_time, data_source, hold, requeue, gpus, gpu_model)
             SELECT id, name, account, partition, ntasks, cpt, cpus, mem, tl, env::jsonb, wd, so, se, excl, prio,
                 script, key, 'PENDING', reason, @now, eligible, 0, false, dep, begin_at, retries, delay, backoff,
-                arr_job, arr_task, arr_max, sched, fire, source, hold, requeue
+                arr_job, arr_task, arr_max, sched, fire, source, hold, requeue, gpus, gpu_model
             FROM input
             RETURNING id),
         deps AS (
@@ -101,6 +101,8 @@ public sealed partial class JobStore
             P("fire", A | NpgsqlDbType.TimestampTz, col(j => j.ScheduleFireTime)),
             P("hold", A | NpgsqlDbType.Varchar, col(j => j.Hold)),
             P("requeue", A | NpgsqlDbType.Boolean, col(j => j.Requeue)),
+            P("gpus", A | NpgsqlDbType.Integer, col(j => j.Gpus)),
+            P("gpu_model", A | NpgsqlDbType.Varchar, col(j => j.GpuModel)),
         ];
     }
 }

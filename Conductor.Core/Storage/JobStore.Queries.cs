@@ -35,9 +35,9 @@ public sealed partial class JobStore
             SELECT j.id, j.name, j.account, j.partition, j.cpus, j.priority, j.time_limit_seconds, j.state, j.reason,
                    j.error_msg, j.submit_time, j.eligible_time, j.start_time, j.end_time, j.attempt, j.node, j.pid,
                    j.work_dir, j.stdout_path, j.stderr_path, j.exit_code, a.cpu_ids, j.run_uid, j.cpu_seconds, j.peak_memory_bytes,
-                   j.data_source, j.hold, j.requeue, j.cpu_user_seconds, j.cpu_system_seconds, j.memory_mb
+                   j.data_source, j.hold, j.requeue, j.cpu_user_seconds, j.cpu_system_seconds, j.memory_mb, j.gpus, j.gpu_model, a.gpu_ids
             FROM jobs j
-            LEFT JOIN LATERAL (SELECT cpu_ids FROM allocations WHERE job_id = j.id ORDER BY id DESC LIMIT 1) a ON true
+            LEFT JOIN LATERAL (SELECT cpu_ids, gpu_ids FROM allocations WHERE job_id = j.id ORDER BY id DESC LIMIT 1) a ON true
             WHERE j.id = @id
             """;
         await using var conn = await db.OpenConnectionAsync(ct);
@@ -54,9 +54,9 @@ public sealed partial class JobStore
             CpuSeconds = r.IsDBNull(23) ? null : r.GetDouble(23), PeakMemoryBytes = r.IsDBNull(24) ? null : r.GetInt64(24),
             DataSource = r.GetString(25), Hold = Text(r, 26), Requeue = r.GetBoolean(27),
             CpuUserSeconds = r.IsDBNull(28) ? null : r.GetDouble(28), CpuSystemSeconds = r.IsDBNull(29) ? null : r.GetDouble(29),
-            MemoryMb = r.GetInt64(30),
+            MemoryMb = r.GetInt64(30), Gpus = r.GetInt32(31), GpuModel = Text(r, 32),
         };
-        return new JobStatus(job, r.IsDBNull(21) ? null : r.GetFieldValue<int[]>(21));
+        return new JobStatus(job, r.IsDBNull(21) ? null : r.GetFieldValue<int[]>(21)) { LatestGpuIds = r.IsDBNull(33) ? null : r.GetFieldValue<int[]>(33) };
     }
 
     private static string? Text(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
@@ -123,7 +123,11 @@ public sealed partial class JobStore
 /// A job without its script and environment, and the cores of its latest allocation (null when it
 /// never held one).
 /// </summary>
-public sealed record JobStatus(Job Job, int[]? LatestCpuIds);
+public sealed record JobStatus(Job Job, int[]? LatestCpuIds)
+{
+    /// <summary>The GPUs of the job's latest allocation, if it ever held one.</summary>
+    public int[]? LatestGpuIds { get; init; }
+}
 
 public sealed partial class JobStore
 {

@@ -18,16 +18,16 @@ public sealed partial class NodeStore(IDbContextFactory<ConductorDbContext> cont
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var cmd = conn.Command("""
-            INSERT INTO nodes (name, partition, cpus, core_ids, memory_mb, state, instance_id, boot_id, registered_at, last_heartbeat)
-            VALUES (@n, @p, @c, @cores, @m, @s, @i, @b, now(), now())
-            ON CONFLICT (name) DO UPDATE SET partition = excluded.partition, cpus = excluded.cpus, core_ids = excluded.core_ids,
+            INSERT INTO nodes (name, partition, cpus, core_ids, memory_mb, state, instance_id, boot_id, registered_at, last_heartbeat, devices)
+            VALUES (@n, @p, @c, @cores, @m, @s, @i, @b, now(), now(), @d::jsonb)
+            ON CONFLICT (name) DO UPDATE SET partition = excluded.partition, cpus = excluded.cpus, core_ids = excluded.core_ids, devices = excluded.devices,
                 memory_mb = excluded.memory_mb, state = excluded.state, instance_id = excluded.instance_id, boot_id = excluded.boot_id,
                 registered_at = excluded.registered_at, last_heartbeat = excluded.last_heartbeat
             """,
             P("n", NpgsqlDbType.Varchar, node.Name), P("p", NpgsqlDbType.Varchar, node.Partition), P("c", NpgsqlDbType.Integer, node.Cpus),
             P("cores", NpgsqlDbType.Array | NpgsqlDbType.Integer, node.CoreIds), P("m", NpgsqlDbType.Bigint, node.MemoryMb),
             P("s", NpgsqlDbType.Varchar, node.State.ToString()), P("i", NpgsqlDbType.Uuid, node.InstanceId),
-            P("b", NpgsqlDbType.Text, node.BootId));
+            P("b", NpgsqlDbType.Text, node.BootId), P("d", NpgsqlDbType.Text, DeviceJson.Write(node.Devices)));
         await cmd.ExecuteNonQueryAsync(ct);
     }
 

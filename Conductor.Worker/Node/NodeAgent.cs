@@ -14,7 +14,8 @@ namespace Conductor.Worker.Node;
 /// peer declared this node dead while it was stalled (<see cref="MarkedDown"/>).
 /// </summary>
 public sealed class NodeAgent(
-    NodeStore nodes, JobStore jobs, NodeReaper reaper, IProcessProbe probe, WakeUps wakeUps, IOptions<WorkerOptions> options, ILogger<NodeAgent> log)
+    NodeStore nodes, JobStore jobs, NodeReaper reaper, IProcessProbe probe, WakeUps wakeUps, NodeDevices devices, IOptions<WorkerOptions> options,
+    ILogger<NodeAgent> log)
 {
     private readonly CancellationTokenSource _fence = new();
     private volatile bool _fenced;
@@ -27,7 +28,7 @@ public sealed class NodeAgent(
     public long MemoryMb { get; private set; }
 
     /// <summary>What a claim needs to know about this node; the instance id is the fencing token.</summary>
-    public NodeClaim Claim => new(Name, InstanceId, options.Value.Partition, CoreIds, MemoryMb);
+    public NodeClaim Claim => new(Name, InstanceId, options.Value.Partition, CoreIds, MemoryMb) { Devices = devices.All };
 
     /// <summary>True once another instance owns this node: stop claiming and leave.</summary>
     public bool Fenced => _fenced;
@@ -45,7 +46,7 @@ public sealed class NodeAgent(
         await nodes.RegisterAsync(new Core.Nodes.Node
         {
             Name = Name, Partition = o.Partition, Cpus = CoreIds.Length, CoreIds = CoreIds,
-            MemoryMb = MemoryMb, State = NodeState.Up, InstanceId = InstanceId, BootId = probe.BootId,
+            MemoryMb = MemoryMb, State = NodeState.Up, InstanceId = InstanceId, BootId = probe.BootId, Devices = [.. devices.All],
         }, ct);
         _markedDown = false;
         log.LogInformation("Node {Node} registered: partition {Partition}, cores {CpuIds}, instance {Instance}",

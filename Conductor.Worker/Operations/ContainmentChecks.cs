@@ -32,12 +32,28 @@ internal static class ContainmentChecks
             : CheckResult.Ok("job_isolation", $"each account's jobs run as its own Unix user (uids {worker.UidRange})");
     }
 
-    public static IEnumerable<CheckResult> Cgroups(WorkerOptions worker) =>
-        Cgroups(CgroupLayout.Locate(create: false, memory: worker.EnforceMemory), worker.EnforceMemory);
-
-    internal static IEnumerable<CheckResult> Cgroups(CgroupLayout layout, bool memory)
+    public static IEnumerable<CheckResult> Cgroups(WorkerOptions worker)
     {
-        var missing = layout.Missing(memory).ToList();
+        var devices = GpuDeviceNodes(worker);
+        return Cgroups(CgroupLayout.Locate(create: false, memory: worker.EnforceMemory, devices: devices), worker.EnforceMemory, devices);
+    }
+
+    /// <summary>Whether this node's GPUs have device nodes, which a job's cgroup must deny to other jobs.</summary>
+    private static bool GpuDeviceNodes(WorkerOptions worker)
+    {
+        try
+        {
+            return Node.DeviceDetection.Find(worker.Gpus).Devices.Any(d => d.Path is not null);
+        }
+        catch (FormatException)
+        {
+            return false; // the worker itself refuses to start with it
+        }
+    }
+
+    internal static IEnumerable<CheckResult> Cgroups(CgroupLayout layout, bool memory, bool devices = false)
+    {
+        var missing = layout.Missing(memory, devices).ToList();
         if (missing.Count == 0)
         {
             yield return CheckResult.Ok("cgroups", $"cgroup {(layout.V2 ? "v2" : "v1")}: {string.Join(", ", layout.Bases.Keys.Select(Name))} under {string.Join(", ", layout.Bases.Values.Distinct())}");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Conductor.Core.Jobs;
+using Conductor.Core.Nodes;
 
 namespace Conductor.Worker.Processes;
 
@@ -26,7 +27,8 @@ public static class JobEnvironment
         return env;
     }
 
-    public static IReadOnlyDictionary<string, string?> Build(Job job, string node, IReadOnlyList<int> cpuIds, JobFiles files, JobUser? user = null)
+    public static IReadOnlyDictionary<string, string?> Build(Job job, string node, IReadOnlyList<int> cpuIds, JobFiles files, JobUser? user = null,
+        IReadOnlyList<NodeDevice>? gpus = null)
     {
         var env = new Dictionary<string, string?>(Base, StringComparer.Ordinal);
 
@@ -58,12 +60,27 @@ public static class JobEnvironment
         env["SLURM_NTASKS"] = job.NtasksPerNode.ToString(CultureInfo.InvariantCulture);
         env["SLURM_CPUS_PER_TASK"] = job.CpusPerTask.ToString(CultureInfo.InvariantCulture);
         env["SLURM_MEM_PER_NODE"] = job.MemoryMb.ToString(CultureInfo.InvariantCulture);
+        if (gpus is { Count: > 0 }) SetGpus(env, gpus);
         if (job.ArrayTaskId is { } task)
         {
             Set(env, "ARRAY_TASK_ID", task.ToString(CultureInfo.InvariantCulture));
             Set(env, "ARRAY_JOB_ID", (job.ArrayJobId ?? job.Id).ToString(CultureInfo.InvariantCulture));
         }
         return env;
+    }
+
+    /// <summary>
+    /// The job's GPUs by their node ids, as Slurm names them: SLURM_JOB_GPUS and GPU_DEVICE_ORDINAL
+    /// all of them, CUDA_VISIBLE_DEVICES the NVIDIA ones, ROCR_VISIBLE_DEVICES the AMD ones. Set only
+    /// for a job that holds GPUs; a job may not set these names itself (EnvironmentPolicy).
+    /// </summary>
+    private static void SetGpus(Dictionary<string, string?> env, IReadOnlyList<NodeDevice> gpus)
+    {
+        static string Ids(IEnumerable<NodeDevice> devices) => string.Join(',', devices.Select(d => d.Id.ToString(CultureInfo.InvariantCulture)));
+        var all = Ids(gpus);
+        env["SLURM_JOB_GPUS"] = env["GPU_DEVICE_ORDINAL"] = env["CONDUCTOR_GPU_IDS"] = all;
+        if (gpus.Any(d => d.Vendor == NodeDevice.Nvidia)) env["CUDA_VISIBLE_DEVICES"] = Ids(gpus.Where(d => d.Vendor == NodeDevice.Nvidia));
+        if (gpus.Any(d => d.Vendor == NodeDevice.Amd)) env["ROCR_VISIBLE_DEVICES"] = Ids(gpus.Where(d => d.Vendor == NodeDevice.Amd));
     }
 
     private static void Set(Dictionary<string, string?> env, string suffix, string value)

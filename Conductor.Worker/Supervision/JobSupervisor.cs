@@ -24,7 +24,7 @@ namespace Conductor.Worker.Supervision;
 /// </summary>
 public sealed class JobSupervisor(
     JobStore store, IJobFinisher finisher, IProcessLauncher launcher, IProcessProbe probe, JobCgroups cgroups, StoreRetry retry, RunAsPolicy runAs,
-    Messaging.WakeUps wakeUps, IOptions<WorkerOptions> options, ILogger<JobSupervisor> log)
+    Messaging.WakeUps wakeUps, Node.NodeDevices devices, IOptions<WorkerOptions> options, ILogger<JobSupervisor> log)
 {
     private WorkerOptions Options => options.Value;
     private readonly AllowedRoots _roots = new(options.Value.EffectiveAllowedRoots);
@@ -43,7 +43,7 @@ public sealed class JobSupervisor(
                 await FinishAsync(job, run, JobOutcomes.CancelledBeforeStart, null);
                 return;
             }
-            (process, cgroup) = await SpawnAsync(job, run.Attempt, files, claim.CpuIds, stopping);
+            (process, cgroup) = await SpawnAsync(job, run.Attempt, files, claim.CpuIds, claim.GpuIds, stopping);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or System.ComponentModel.Win32Exception)
         {
@@ -78,13 +78,13 @@ public sealed class JobSupervisor(
     internal static readonly TimeSpan RecordDelay = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Re-checks the paths, prepares the files for the job's user, gives the job its cgroup and starts the job's shell in it.</summary>
-    private async Task<(LaunchedProcess, JobCgroup?)> SpawnAsync(Job job, int attempt, JobFiles files, int[] cpuIds, CancellationToken stopping)
+    private async Task<(LaunchedProcess, JobCgroup?)> SpawnAsync(Job job, int attempt, JobFiles files, int[] cpuIds, int[] gpuIds, CancellationToken stopping)
     {
         if (files.PathViolation(_roots) is { } why) throw new InvalidOperationException($"Refused: {why}");
         var user = await runAs.ForAsync(job.Account, stopping);
         files.Prepare(user);
-        var env = JobEnvironment.Build(job, Options.NodeName, cpuIds, files, user);
-        var cgroup = cgroups.Acquire(files, attempt, job.MemoryMb, cpuIds);
+        var env = JobEnvironment.Build(job, Options.NodeName, cpuIds, files, user, devices.Of(gpuIds));
+        var cgroup = cgroups.Acquire(files, attempt, job.MemoryMb, cpuIds, gpuIds);
         try
         {
             var process = await launcher.LaunchAsync(

@@ -1,7 +1,10 @@
 namespace Conductor.Worker.Processes.Cgroups;
 
-/// <summary>The controllers a job's cgroup is made of (on cgroup v2, freezer means cgroup.kill and cpuacct cpu.stat).</summary>
-public enum CgroupController { Memory, Cpuset, Pids, Freezer, Cpuacct }
+/// <summary>
+/// The controllers a job's cgroup is made of (on cgroup v2, freezer means cgroup.kill and cpuacct
+/// cpu.stat). Devices (v1 only) is used on a node whose GPUs have device nodes, and only there.
+/// </summary>
+public enum CgroupController { Memory, Cpuset, Pids, Freezer, Cpuacct, Devices }
 
 /// <summary>
 /// Where this worker's job cgroups live: for each controller, <c>conductor-jobs/</c> under the
@@ -14,7 +17,8 @@ public sealed class CgroupLayout
 {
     public const string BaseName = "conductor-jobs";
 
-    public static readonly IReadOnlyList<CgroupController> All = Enum.GetValues<CgroupController>();
+    /// <summary>The controllers every job's cgroup wants; <see cref="CgroupController.Devices"/> joins them on a GPU node.</summary>
+    public static readonly IReadOnlyList<CgroupController> All = [.. Enum.GetValues<CgroupController>().Where(c => c != CgroupController.Devices)];
 
     public bool V2 { get; private init; }
 
@@ -24,8 +28,11 @@ public sealed class CgroupLayout
     /// <summary>v1: controller → the worker's own cgroup directory, where the spawner's thread returns after a spawn.</summary>
     public IReadOnlyDictionary<CgroupController, string> Homes { get; private init; } = new Dictionary<CgroupController, string>();
 
-    public IEnumerable<CgroupController> Missing(bool memory = true) =>
-        All.Where(c => !Bases.ContainsKey(c) && (memory || c != CgroupController.Memory));
+    public IEnumerable<CgroupController> Missing(bool memory = true, bool devices = false) =>
+        Wanted(memory, devices).Where(c => !Bases.ContainsKey(c));
+
+    private static List<CgroupController> Wanted(bool memory, bool devices) =>
+        [.. All.Where(c => memory || c != CgroupController.Memory), .. devices ? [CgroupController.Devices] : Array.Empty<CgroupController>()];
 
     /// <summary>What goes unenforced without <paramref name="controller"/>.</summary>
     public static string Consequence(CgroupController controller) => controller switch
@@ -34,6 +41,7 @@ public sealed class CgroupLayout
         CgroupController.Cpuset => "jobs are pinned to their cores by CPU affinity only, which a job can change",
         CgroupController.Pids => "the number of a job's processes is not limited (fork bombs)",
         CgroupController.Freezer => "a job's processes are killed without being frozen first, so a fast-forking job may outrun the kill",
+        CgroupController.Devices => "GPUs are assigned through CUDA_VISIBLE_DEVICES only: a job can open the node's other GPU device nodes (on cgroup v2 this needs a BPF device program, which Conductor does not install)",
         _ => "the CPU time of jobs is not recorded",
     };
 
@@ -41,11 +49,11 @@ public sealed class CgroupLayout
     /// Finds (and with <paramref name="create"/>, creates) the job cgroup bases. Without create, as
     /// health-check does, a controller counts when its base exists or could be made.
     /// </summary>
-    public static CgroupLayout Locate(bool create, bool memory = true)
+    public static CgroupLayout Locate(bool create, bool memory = true, bool devices = false)
     {
         try
         {
-            return Locate(File.ReadAllLines("/proc/self/cgroup"), File.ReadAllLines("/proc/self/mountinfo"), create, memory);
+            return Locate(File.ReadAllLines("/proc/self/cgroup"), File.ReadAllLines("/proc/self/mountinfo"), create, memory, devices);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -54,13 +62,13 @@ public sealed class CgroupLayout
     }
 
     /// <summary>The same from given /proc/self/cgroup and /proc/self/mountinfo lines.</summary>
-    internal static CgroupLayout Locate(string[] cgroupLines, string[] mountLines, bool create, bool memory)
+    internal static CgroupLayout Locate(string[] cgroupLines, string[] mountLines, bool create, bool memory, bool devices = false)
     {
         try
         {
             var own = cgroupLines.Select(l => l.Split(':', 3)).Where(p => p.Length == 3).ToList();
             var mounts = mountLines.Select(Mount.Parse).OfType<Mount>().ToList();
-            var wanted = All.Where(c => memory || c != CgroupController.Memory).ToList();
+            var wanted = Wanted(memory, devices);
             var v1 = LocateV1(own, mounts, wanted, create);
             if (v1.Bases.Count > 0 || mounts.Any(m => m.Type == "cgroup" && wanted.Any(c => m.Options.Contains(Name(c))))) return v1;
             return LocateV2(own, mounts, wanted, create);
@@ -110,6 +118,7 @@ public sealed class CgroupLayout
             {
                 CgroupController.Freezer => File.Exists(Path.Combine(dir, "cgroup.kill")),
                 CgroupController.Cpuacct => true, // cpu.stat is always there
+                CgroupController.Devices => false, // v2 controls devices with a BPF program only
                 _ => create ? enabled.Contains(Name(c)) : true,
             };
             if (present) bases[c] = dir;

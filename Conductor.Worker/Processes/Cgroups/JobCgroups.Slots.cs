@@ -169,7 +169,7 @@ public sealed partial class JobCgroups
     }
 
     /// <summary>Removes the slots of <paramref name="node"/> nothing runs in (for a node whose worker was killed, not stopped).</summary>
-    public static void RemoveIdleSlotsOf(string node) => RemoveIdle(CgroupLayout.Locate(create: false), SlotPrefix(node), _ => false);
+    public static void RemoveIdleSlotsOf(string node) => RemoveIdle(CgroupLayout.Locate(create: false, devices: true), SlotPrefix(node), _ => false);
 
     private static void RemoveIdle(CgroupLayout layout, string prefix, Func<string, bool> held)
     {

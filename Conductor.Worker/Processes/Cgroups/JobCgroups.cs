@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using Conductor.Worker.Node;
 using Conductor.Worker.Processes.Spawning;
 
 namespace Conductor.Worker.Processes.Cgroups;
@@ -35,27 +36,35 @@ public sealed partial class JobCgroups : IDisposable
     // only for a job this process did not start (re-adopted after a restart).
     private readonly Dictionary<string, (int Attempt, JobCgroup Cgroup)> _started = [];
 
-    private sealed record SlotSettings(long MemoryBytes, string Cpus, bool Memsw);
+    // The GPU device rules of a GPU node (devices controller); null on a node without GPU device nodes.
+    private readonly DeviceRules? _devices;
 
-    public JobCgroups(IOptions<WorkerOptions> options, ILogger<JobCgroups> log)
+    /// <param name="Denied">the device rules the slot holds (<see cref="DeviceRules"/>); null = unknown, reset at next use</param>
+    private sealed record SlotSettings(long MemoryBytes, string Cpus, bool Memsw, string? Denied = null);
+
+    public JobCgroups(IOptions<WorkerOptions> options, ILogger<JobCgroups> log, NodeDevices? devices = null)
     {
         _options = options.Value;
         _slotPrefix = SlotPrefix(_options.NodeName);
-        _layout = CgroupLayout.Locate(create: true, memory: _options.EnforceMemory);
+        var rules = devices is { HaveDeviceNodes: true } ? new DeviceRules(devices.All, log) : null;
+        _devices = rules is { Any: true } ? rules : null;
+        _layout = CgroupLayout.Locate(create: true, memory: _options.EnforceMemory, devices: _devices is not null);
         if (!_options.EnforceMemory) log.LogInformation("EnforceMemory is off: job memory is reserved but not enforced");
         if (!Enabled)
         {
             log.LogWarning("No writable job cgroups ({Missing}): {Consequence}; jobs are ended by process group only, so a child that leaves its session survives cancel and time limits",
-                string.Join(", ", _layout.Missing(_options.EnforceMemory)), string.Join("; ", _layout.Missing(_options.EnforceMemory).Select(CgroupLayout.Consequence)));
+                string.Join(", ", Missing), string.Join("; ", Missing.Select(CgroupLayout.Consequence)));
             return;
         }
-        foreach (var missing in _layout.Missing(_options.EnforceMemory))
+        foreach (var missing in Missing)
             log.LogWarning("The cgroup controller {Controller} is not available to this worker: {Consequence}", missing.ToString().ToLowerInvariant(), CgroupLayout.Consequence(missing));
         log.LogInformation("Jobs contained with cgroup {Version}: {Controllers} under {Base}", _layout.V2 ? "v2" : "v1",
             string.Join(", ", _layout.Bases.Keys.Select(c => c.ToString().ToLowerInvariant())), string.Join(", ", _layout.Bases.Values.Distinct()));
     }
 
     public bool Enabled => _layout.Bases.Count > 0;
+
+    private IEnumerable<CgroupController> Missing => _layout.Missing(_options.EnforceMemory, _devices is not null);
 
     public CgroupLayout Layout => _layout;
 
@@ -64,7 +73,8 @@ public sealed partial class JobCgroups : IDisposable
     /// control directory; null when no cgroup can be used here. Throws when a slot cannot be set
     /// up: a job is not started uncontained where containment is expected.
     /// </summary>
-    public JobCgroup? Acquire(JobFiles files, int attempt, long memoryMb, IReadOnlyList<int> cpus)
+    /// <param name="gpus">the node's device ids the job holds: the devices cgroup denies the others</param>
+    public JobCgroup? Acquire(JobFiles files, int attempt, long memoryMb, IReadOnlyList<int> cpus, IReadOnlyCollection<int>? gpus = null)
     {
         if (!Enabled) return null;
         string slot;
@@ -80,6 +90,12 @@ public sealed partial class JobCgroups : IDisposable
             var dirs = _layout.Bases.ToDictionary(kv => kv.Key, kv => Path.Combine(kv.Value, slot));
             known ??= Initialize(dirs);
             var settings = Configure(dirs, known, memoryMb * 1024 * 1024, string.Join(',', cpus));
+            if (_devices is not null && dirs.TryGetValue(CgroupController.Devices, out var devicesDir))
+            {
+                var denied = _devices.DenyAllBut(gpus ?? []);
+                DeviceRules.Apply(devicesDir, known.Denied, denied);
+                settings = settings with { Denied = denied };
+            }
             var cgroup = new JobCgroup(slot, _layout.V2, dirs, OomKills(dirs), _layout.V2 ? CpuUsec(dirs) ?? 0 : 0);
             files.WriteRecord("cgroup", cgroup.Record(attempt));
             lock (_gate)

@@ -49,6 +49,12 @@ public class SbatchOptionTableTests
     [InlineData(new[] { "--priority=20" }, "priority", "20")]
     [InlineData(new[] { "-N", "1" }, "ntasks_per_node", "1")]
     [InlineData(new[] { "--nodes=1-1" }, "ntasks_per_node", "1")]
+    [InlineData(new[] { "--gres=gpu:1" }, "gres", "gpu:1")]
+    [InlineData(new[] { "--gres", "gpu:a100:2" }, "gres", "gpu:a100:2")]
+    [InlineData(new[] { "--gpus=2" }, "gpus", "2")]
+    [InlineData(new[] { "-G2" }, "gpus", "2")]
+    [InlineData(new[] { "--gpus=a100:1" }, "gpus", "a100:1")]
+    [InlineData(new[] { "--gpus-per-node=1" }, "gpus", "1")]
     public void An_option_in_any_documented_spelling_sets_its_field(string[] args, string field, string expected)
     {
         var job = CliTestContext.Job(Script, args);
@@ -73,6 +79,13 @@ public class SbatchOptionTableTests
         CliTestContext.Job(Script, $"--time={time}")["time_limit"]!.ToString().Should().Be(wire);
     }
 
+    [Fact]
+    public void Gres_none_asks_for_no_gpus()
+    {
+        CliTestContext.Job(Script, "--gres=none")["gres"].Should().BeNull();
+        CliTestContext.Job(Script)["gpus"].Should().BeNull("none unless asked");
+    }
+
     [Theory]
     [InlineData("-H", "hold")]
     [InlineData("--hold", "hold")]
@@ -84,10 +97,8 @@ public class SbatchOptionTableTests
     }
 
     [Theory]
-    [InlineData("--gres=gpu:1", "--gres")]
-    [InlineData("--gpus=2", "--gpus")]
-    [InlineData("-G2", "--gpus")]
-    [InlineData("--gpus-per-node=1", "--gpus-per-node")]
+    [InlineData("--gpus-per-task=1", "--gpus-per-task")]
+    [InlineData("--mem-per-gpu=1G", "--mem-per-gpu")]
     [InlineData("-N2", "--nodes=2")]
     [InlineData("--nodes=2-4", "--nodes=2-4")]
     [InlineData("--open-mode=append", "--open-mode=append")]

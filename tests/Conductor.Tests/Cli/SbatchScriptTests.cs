@@ -47,13 +47,13 @@ public class SbatchScriptTests
 
         var dir = Directory.CreateTempSubdirectory("cli-test-");
         File.WriteAllText(Path.Combine(dir.FullName, "a.sh"), "#!/bin/bash\n#SBATCH --frobnicate=1\n#SBATCH --mail-type=END\necho\n");
-        File.WriteAllText(Path.Combine(dir.FullName, "b.sh"), "#!/bin/bash\n#SBATCH --gres=gpu:2\necho\n");
+        File.WriteAllText(Path.Combine(dir.FullName, "b.sh"), "#!/bin/bash\n#SBATCH --gpus-per-task=2\necho\n");
         var cx = CliTestContext.Create(cwd: dir.FullName);
 
         SbatchCommand.Prepare(["a.sh"], cx)!.Value.Item1.Warnings.Should()
             .Contain(w => w.Contains("--frobnicate")).And.Contain(w => w.Contains("--mail-type"));
         var act = () => SbatchCommand.Prepare(["b.sh"], cx);
-        act.Should().Throw<SlurmUsageException>().WithMessage("*--gres*not supported yet*");
+        act.Should().Throw<SlurmUsageException>().WithMessage("*--gpus-per-task*not supported yet*");
         dir.Delete(recursive: true);
     }
 

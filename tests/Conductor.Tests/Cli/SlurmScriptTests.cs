@@ -163,12 +163,25 @@ public class SlurmScriptTests(CliCluster cluster) : IClassFixture<CliCluster>
     [Fact]
     public async Task Refused_options_fail_before_anything_is_submitted()
     {
-        var path = cluster.Write("gpu.sh", "#!/bin/bash\n#SBATCH --gres=gpu:1\nnvidia-smi\n");
+        var path = cluster.Write("gpu.sh", "#!/bin/bash\n#SBATCH --gpus-per-task=1\nnvidia-smi\n");
 
         var result = await cluster.RunAsync([path], name: "sbatch");
 
         result.Code.Should().Be(1);
-        result.Err.Should().Be("sbatch: error: --gres (generic resources (GPUs)) is not supported yet\n");
+        result.Err.Should().Be("sbatch: error: --gpus-per-task (GPUs) is not supported yet\n");
+    }
+
+    [Fact]
+    public async Task A_gres_line_reaches_the_api_which_refuses_it_when_no_node_has_a_gpu()
+    {
+        var path = cluster.Write("gres.sh", "#!/bin/bash\n#SBATCH --gres=gpu:1\nnvidia-smi\n");
+
+        var script = await cluster.RunAsync([path], name: "sbatch");
+        var option = await cluster.RunAsync(["sbatch", "--gres", "gpu:a100:1", "--wrap", "true"]);
+
+        script.Code.Should().Be(1, script.ToString());
+        script.Err.Should().Contain("asks for 1 GPU(s)").And.Contain("has 0", "the API judged the request against the cluster's nodes, which have none");
+        option.Err.Should().Contain("has a GPU of model 'a100'; it has no GPUs");
     }
 }
 

@@ -80,6 +80,28 @@ public sealed class ConsoleEndpointsTests(TokenClusterFixture cluster) : IClassF
     }
 
     [Fact]
+    public async Task NodeCores_ShowGpusWithTheirModel_AndAnotherAccountsHolderOnlyAsHeld()
+    {
+        var bobs = long.Parse(await _bob.SubmitAsync("sleep 60"));
+        await cluster.Database.ExecuteAsync($$"""
+            INSERT INTO nodes (name, partition, cpus, core_ids, memory_mb, state, instance_id, registered_at, last_heartbeat, devices)
+            VALUES ('gpu-node', 'default', 2, '{0,1}', 8192, 'Up', gen_random_uuid(), now(), now(),
+                    '[{"id":0,"model":"a100","vendor":"nvidia"},{"id":1,"model":"a100","vendor":"nvidia"}]') ON CONFLICT DO NOTHING;
+            UPDATE jobs SET state = 'RUNNING', node = 'gpu-node', start_time = now() WHERE id = {{bobs}};
+            INSERT INTO allocations (job_id, attempt, node, cpus, cpu_ids, memory_mb, created_at, gpu_ids) VALUES ({{bobs}}, 1, 'gpu-node', 1, '{0}', 64, now(), '{1}');
+            """);
+
+        var node = (await _alice.GetJsonAsync("/nodes/cores"))["nodes"]!.AsArray().Single(n => n!["name"]!.GetValue<string>() == "gpu-node")!;
+        var adminView = (await _admin.GetJsonAsync("/nodes/cores"))["nodes"]!.AsArray().Single(n => n!["name"]!.GetValue<string>() == "gpu-node")!;
+        await cluster.Database.ExecuteAsync($"UPDATE allocations SET released_at = now() WHERE job_id = {bobs}; UPDATE jobs SET state = 'CANCELLED', end_time = now() WHERE id = {bobs}");
+
+        node["gpus"]!.AsArray().Select(g => (g!["id"]!.GetValue<int>(), g["model"]!.GetValue<string>(), g["held"]!.GetValue<bool>()))
+            .Should().Equal((0, "a100", false), (1, "a100", true));
+        node["gpus"]!.AsArray().Should().OnlyContain(g => g!["job_id"] == null, "bob's job stays unnamed for alice");
+        adminView["gpus"]![1]!["job_id"]!.GetValue<string>().Should().Be(bobs.ToString());
+    }
+
+    [Fact]
     public async Task The_ConsoleFiles_AreOpen_ButNothingOutsideThemIsServed()
     {
         var index = await _nobody.Http.GetAsync("/ui/");

@@ -9,6 +9,9 @@ public static class Invariants
         SELECT 'core ' || c || ' held twice on ' || node FROM allocations, unnest(cpu_ids) c
           WHERE released_at IS NULL GROUP BY node, c HAVING count(*) > 1
         UNION ALL
+        SELECT 'GPU ' || g || ' held twice on ' || node FROM allocations, unnest(gpu_ids) g
+          WHERE released_at IS NULL GROUP BY node, g HAVING count(*) > 1
+        UNION ALL
         SELECT 'active allocation of ' || j.state || ' job ' || j.id FROM allocations a JOIN jobs j ON j.id = a.job_id
           WHERE a.released_at IS NULL AND j.state <> 'RUNNING'
         UNION ALL
@@ -29,6 +32,6 @@ public static class Invariants
         await using var reader = await cmd.ExecuteReaderAsync();
         var found = new List<string>();
         while (await reader.ReadAsync()) found.Add(reader.GetString(0));
-        found.Should().BeEmpty("no core is held twice, no finished job holds cores, and no node is over-committed");
+        found.Should().BeEmpty("no core or GPU is held twice, no finished job holds cores, and no node is over-committed");
     }
 }

@@ -1,5 +1,6 @@
 // Every node's cores: one square per core, coloured by the job holding it (its id as text and
 // in the square's label for screen readers); free, held by another account, drained or down.
+// A node with GPUs shows them in a second row the same way, with their model.
 import { get } from './api.js';
 import { h, replace, duration } from './dom.js';
 
@@ -32,15 +33,18 @@ export function nodesView(root) {
       h('p', { class: 'meta' }, `${n.partition} · ${used}/${n.cpus} cores · memory ${Math.round(n.memory_used_mb / 1024 * 10) / 10}/` +
         `${Math.round(n.memory_mb / 1024 * 10) / 10} GiB · heartbeat ${duration(n.heartbeat_age_seconds)} ago` +
         (n.drain_reason ? ` · drained: ${n.drain_reason}` : '')),
-      h('ul', { class: 'cores', 'aria-label': `Cores of ${n.name}` }, n.cores.map(core)));
+      h('ul', { class: 'cores', 'aria-label': `Cores of ${n.name}` }, n.cores.map(c => core(c, `core ${c.id}`))),
+      n.gpus && n.gpus.length
+        ? h('ul', { class: 'cores gpus', 'aria-label': `GPUs of ${n.name}` }, n.gpus.map(g => core(g, `GPU ${g.id} (${g.model})`)))
+        : null);
   }
 
-  function core(c) {
-    if (!c.held) return h('li', { class: 'core free', title: `core ${c.id}: free` }, h('span', { class: 'sr' }, `core ${c.id} free`));
-    if (!c.job_id) return h('li', { class: 'core other', title: `core ${c.id}: another account's job` }, h('span', { class: 'sr' }, `core ${c.id} held by another account`));
+  function core(c, what) {
+    if (!c.held) return h('li', { class: 'core free', title: `${what}: free` }, h('span', { class: 'sr' }, `${what} free`));
+    if (!c.job_id) return h('li', { class: 'core other', title: `${what}: another account's job` }, h('span', { class: 'sr' }, `${what} held by another account`));
     const hue = (Number(c.job_id) * 47) % 360;
-    return h('li', { class: 'core held', 'data-hue': hue % 12, title: `core ${c.id}: job ${c.job_id} ${c.job_name}` },
-      h('a', { href: `#/job/${encodeURIComponent(c.job_id)}`, 'aria-label': `core ${c.id}: job ${c.job_id} ${c.job_name}` }, c.job_id));
+    return h('li', { class: 'core held', 'data-hue': hue % 12, title: `${what}: job ${c.job_id} ${c.job_name}` },
+      h('a', { href: `#/job/${encodeURIComponent(c.job_id)}`, 'aria-label': `${what}: job ${c.job_id} ${c.job_name}` }, c.job_id));
   }
 
   refresh();

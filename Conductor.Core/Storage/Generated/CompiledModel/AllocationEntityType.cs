@@ -20,7 +20,7 @@ namespace Conductor.Core.Storage.Generated.CompiledModel
                 "Conductor.Core.Jobs.Allocation",
                 typeof(Allocation),
                 baseEntityType,
-                propertyCount: 9,
+                propertyCount: 10,
                 unnamedIndexCount: 3,
                 keyCount: 1);
 
@@ -70,6 +70,17 @@ namespace Conductor.Core.Storage.Generated.CompiledModel
                 sentinel: new DateTime(1, 1, 1, 0, 0, 0, 0, DateTimeKind.Unspecified));
             createdAt.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             createdAt.AddAnnotation("Relational:ColumnName", "created_at");
+
+            var gpuIds = runtimeEntityType.AddProperty(
+                "GpuIds",
+                typeof(int[]),
+                propertyInfo: typeof(Allocation).GetProperty("GpuIds", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(Allocation).GetField("<GpuIds>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                valueGenerated: ValueGenerated.OnAdd);
+            var gpuIdsElementType = gpuIds.SetElementType(typeof(int));
+            gpuIds.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+            gpuIds.AddAnnotation("Relational:ColumnName", "gpu_ids");
+            gpuIds.AddAnnotation("Relational:DefaultValueSql", "'{}'::integer[]");
 
             var jobId = runtimeEntityType.AddProperty(
                 "JobId",

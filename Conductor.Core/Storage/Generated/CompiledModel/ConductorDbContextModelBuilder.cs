@@ -12,7 +12,7 @@ namespace Conductor.Core.Storage.Generated.CompiledModel
     public partial class ConductorDbContextModel
     {
         private ConductorDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("d59f7e7a-2fea-4e2e-9c13-69593c6f4f6a"), entityTypeCount: 10)
+            : base(skipDetectChanges: false, modelId: new Guid("19120042-3c20-478b-909b-8c3ad6641012"), entityTypeCount: 10)
         {
         }
 

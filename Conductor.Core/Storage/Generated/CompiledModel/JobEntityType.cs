@@ -25,7 +25,7 @@ namespace Conductor.Core.Storage.Generated.CompiledModel
                 "Conductor.Core.Jobs.Job",
                 typeof(Job),
                 baseEntityType,
-                propertyCount: 54,
+                propertyCount: 56,
                 unnamedIndexCount: 7,
                 keyCount: 1);
 
@@ -238,6 +238,25 @@ namespace Conductor.Core.Storage.Generated.CompiledModel
                 nullable: true);
             exitCode.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             exitCode.AddAnnotation("Relational:ColumnName", "exit_code");
+
+            var gpuModel = runtimeEntityType.AddProperty(
+                "GpuModel",
+                typeof(string),
+                propertyInfo: typeof(Job).GetProperty("GpuModel", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(Job).GetField("<GpuModel>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                maxLength: 64);
+            gpuModel.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+            gpuModel.AddAnnotation("Relational:ColumnName", "gpu_model");
+
+            var gpus = runtimeEntityType.AddProperty(
+                "Gpus",
+                typeof(int),
+                propertyInfo: typeof(Job).GetProperty("Gpus", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(Job).GetField("<Gpus>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                sentinel: 0);
+            gpus.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+            gpus.AddAnnotation("Relational:ColumnName", "gpus");
 
             var hold = runtimeEntityType.AddProperty(
                 "Hold",

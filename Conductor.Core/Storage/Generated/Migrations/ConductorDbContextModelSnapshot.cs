@@ -126,6 +126,13 @@ namespace Conductor.Core.Storage.Generated.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.PrimitiveCollection<int[]>("GpuIds")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer[]")
+                        .HasColumnName("gpu_ids")
+                        .HasDefaultValueSql("'{}'::integer[]");
+
                     b.Property<long>("JobId")
                         .HasColumnType("bigint")
                         .HasColumnName("job_id");
@@ -261,6 +268,15 @@ namespace Conductor.Core.Storage.Generated.Migrations
                     b.Property<int?>("ExitCode")
                         .HasColumnType("integer")
                         .HasColumnName("exit_code");
+
+                    b.Property<string>("GpuModel")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("gpu_model");
+
+                    b.Property<int>("Gpus")
+                        .HasColumnType("integer")
+                        .HasColumnName("gpus");
 
                     b.Property<string>("Hold")
                         .HasMaxLength(8)
@@ -534,6 +550,13 @@ namespace Conductor.Core.Storage.Generated.Migrations
                     b.Property<int>("Cpus")
                         .HasColumnType("integer")
                         .HasColumnName("cpus");
+
+                    b.Property<string>("Devices")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("devices")
+                        .HasDefaultValueSql("'[]'::jsonb");
 
                     b.Property<DateTime?>("DrainDeadline")
                         .HasColumnType("timestamp with time zone")
