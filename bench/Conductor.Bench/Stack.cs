@@ -142,12 +142,25 @@ public sealed class Stack : IAsyncDisposable
 
     /// <summary>0 when no job is PENDING or RUNNING: an index probe (ix_jobs_state_id), cheap enough to poll.</summary>
     public Task<long> UnfinishedAsync() =>
-        ScalarAsync("SELECT count(*) FROM (SELECT 1 FROM jobs WHERE state IN ('PENDING', 'RUNNING') LIMIT 1) s");
+        ScalarAsync($"{PgSnapshot.BenchTag} SELECT count(*) FROM (SELECT 1 FROM jobs WHERE state IN ('PENDING', 'RUNNING') LIMIT 1) s");
 
     public async Task<long> ScalarAsync(string sql)
     {
         await using var cmd = Db.CreateCommand(sql);
         return Convert.ToInt64(await cmd.ExecuteScalarAsync());
+    }
+
+    public async Task<string> TextAsync(string sql)
+    {
+        await using var cmd = Db.CreateCommand(sql);
+        return Convert.ToString(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture)!;
+    }
+
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var cmd = Db.CreateCommand(sql);
+        cmd.CommandTimeout = 600;
+        await cmd.ExecuteNonQueryAsync();
     }
 
     /// <summary>Resident set size of a process in MB, from /proc.</summary>

@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+
+namespace Conductor.Bench.Scenarios;
+
+/// <summary>One deep-queue run: the rate, what the seeding took, and PostgreSQL's cost per job and per claim.</summary>
+public sealed record DeepQueueResult(int Depth, double PerSecond, double SeedSeconds, double PostgresCpuMsPerJob,
+    double StatementMsPerJob, double ClaimSelectMsPerCall, double ClaimSelectCallsPerJob, double ClaimMoveMsPerCall,
+    Dictionary<string, double> CpuMsPerJob, List<PgTopStatement> Statements);
+
+/// <summary>
+/// Scenario 7: <c>measured</c> jobs of `true` run end to end while <c>depth</c> other PENDING jobs
+/// wait behind them. The backlog is ordinary: submitted through the API's bulk endpoint (chunks of
+/// 10,000, what a job array or a night's scripts would insert), runnable, same partition, same
+/// priority, and the worker claims them as it claims any job. The partition is paused while
+/// they are submitted (so the queue is whole before the worker starts on it) and resumed to
+/// measure; the first <see cref="LeadIn"/> completions let the worker reach its pace and are not
+/// measured. Measured: the completions of the next <c>measured</c> jobs in claim order (queue
+/// depth from depth + measured down to depth), from their end times; CPU over the same window;
+/// the claim's statements from pg_stat_statements.
+/// </summary>
+public static class DeepQueue
+{
+    public const int LeadIn = 100;
+    private const int Chunk = 10_000;
+
+    public static async Task<DeepQueueResult> RunAsync(int depth, int measured)
+    {
+        await using var stack = await Stack.StartAsync();
+        await stack.WarmUpAsync(300);
+        var partition = await stack.TextAsync("SELECT partition FROM nodes LIMIT 1");
+        await PauseAsync(stack, partition, true);
+        var seeding = Stopwatch.StartNew();
+        for (var left = LeadIn + measured + depth; left > 0; left -= Chunk)
+            await BulkAsync(stack.Http, Math.Min(left, Chunk));
+        var seedSeconds = seeding.Elapsed.TotalSeconds;
+        // A queue that sat for a while has been vacuumed and analysed by autovacuum; the claim's
+        // plan is measured on those statistics, not on whatever a freshly filled table gets.
+        await stack.ExecuteAsync("VACUUM ANALYZE");
+        var first = await NthInClaimOrderAsync(stack, LeadIn - 1);
+        var last = await NthInClaimOrderAsync(stack, LeadIn + measured - 1);
+
+        await PauseAsync(stack, partition, false);
+        await WaitEndedAsync(stack, first, measured);
+        var before = await PgSnapshot.TakeStatementsAsync(stack);
+        var cpu = CpuMeter.Start(stack);
+        await WaitEndedAsync(stack, last, measured);
+        var spent = cpu.Stop().ToDictionary(kv => kv.Key, kv => kv.Value / measured);
+        var after = await PgSnapshot.TakeStatementsAsync(stack);
+        stack.KillWorker();
+
+        var micros = await stack.ScalarAsync($"""
+            {PgSnapshot.BenchTag} SELECT (extract(epoch FROM (SELECT end_time FROM jobs WHERE id = {last}) - (SELECT end_time FROM jobs WHERE id = {first})) * 1000000)::bigint
+            """);
+        var pg = PgReport.Diff(before, after, measured);
+        var select = PgReport.Matching(before, after, measured, q => q.Contains("SKIP LOCKED", StringComparison.OrdinalIgnoreCase));
+        var move = PgReport.Matching(before, after, measured, q => q.Contains("INSERT INTO allocations", StringComparison.OrdinalIgnoreCase));
+        return new(depth, measured / (micros / 1e6), seedSeconds, spent.GetValueOrDefault("postgres"), pg.ExecMsPerJob,
+            select.MsPerCall, select.CallsPerJob, move.MsPerCall, spent, pg.Statements);
+    }
+
+    private static async Task PauseAsync(Stack stack, string partition, bool paused) =>
+        await stack.ExecuteAsync($"""
+            INSERT INTO partitions (name, paused, reason, updated_at) VALUES ('{partition}', {paused}, 'bench', now())
+            ON CONFLICT (name) DO UPDATE SET paused = excluded.paused, updated_at = excluded.updated_at
+            """);
+
+    private static async Task BulkAsync(HttpClient http, int jobs)
+    {
+        var body = Enumerable.Range(0, jobs).Select(_ => new { job = new { cpus_per_task = 1 }, script = "true" }).ToArray();
+        using var response = await http.PostAsJsonAsync("/jobs/submit/bulk", body);
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"bulk submit failed: {response.StatusCode}");
+    }
+
+    /// <summary>The id of the n-th (0-based) PENDING job in the claim's order.</summary>
+    private static Task<long> NthInClaimOrderAsync(Stack stack, int n) =>
+        stack.ScalarAsync($"{PgSnapshot.BenchTag} SELECT id FROM jobs WHERE state = 'PENDING' ORDER BY priority DESC, id OFFSET {n} LIMIT 1");
+
+    /// <summary>Until the job has ended: a primary-key probe every 50 ms (it costs PostgreSQL next to nothing).</summary>
+    private static Task WaitEndedAsync(Stack stack, long id, int measured) =>
+        stack.WaitAsync(async () => await stack.ScalarAsync($"{PgSnapshot.BenchTag} SELECT count(*) FROM jobs WHERE id = {id} AND end_time IS NOT NULL") == 1,
+            $"job {id} ends", 60 + measured / 10.0, pollMs: 50);
+}
