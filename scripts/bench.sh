@@ -42,6 +42,7 @@ if (( pg_private )); then
     # bootstrap superuser; the service role the bench connects as may read every role's statistics.
     _conductor_pg_admin_sql "$(conductor_find_pg_bin)" "$PG_PORT" "$(conductor_secrets_dir "$BENCH_DIR/pg")" postgres >/dev/null <<SQL \
         || conductor_log "WARNING: could not set up pg_stat_statements; the PostgreSQL figures per job are left out"
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
 GRANT pg_read_all_stats TO $CONDUCTOR_PG_SERVICE_ROLE;
 SQL

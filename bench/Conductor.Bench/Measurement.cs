@@ -23,8 +23,10 @@ public sealed class Measurement : IAsyncDisposable
     public static async Task<Measurement> StartAsync(Stack stack)
     {
         var m = new Measurement(stack);
-        foreach (var (part, process) in new[] { ("api", stack.Api), ("worker", stack.Worker) })
-            if (RuntimeCounters.TryStart(process) is { } counters) m._counters[part] = counters;
+        // BENCH_EVENTPIPE=0 leaves the sessions out, to see what they cost the services themselves.
+        if (Environment.GetEnvironmentVariable("BENCH_EVENTPIPE") != "0")
+            foreach (var (part, process) in new[] { ("api", stack.Api), ("worker", stack.Worker) })
+                if (RuntimeCounters.TryStart(process) is { } counters) m._counters[part] = counters;
         await PgSnapshot.SettleAsync();
         m._pg = await PgSnapshot.TakeAsync(stack);
         m._wakeups = Wakeups(stack);
