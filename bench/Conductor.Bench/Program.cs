@@ -158,47 +158,7 @@ if (Runs("6"))
 }
 
 if (Runs("7"))
-{
-    // A deep queue drained while it is measured: the rate with D jobs waiting behind the measured
-    // ones, against the rate with 100. The depths of one round run back to back, so the ratios
-    // are taken within a round (the machine's speed drifts over minutes), then the median; the
-    // reference depth runs first and again last in each round (the first stack of a round ran
-    // slower in trial runs), and its rate is the mean of the two.
-    var measured = quick ? 300 : 2000;
-    int[] depths = quick ? [100, 1_000, 10_000] : [100, 1_000, 10_000, 100_000];
-    var rounds = new List<Dictionary<int, DeepQueueResult>>();
-    var referenceRuns = new List<double>();
-    for (var i = 0; i < runs; i++)
-    {
-        var round = new Dictionary<int, DeepQueueResult>();
-        foreach (var depth in depths) round[depth] = await DeepQueue.RunAsync(depth, measured);
-        var again = await DeepQueue.RunAsync(depths[0], measured);
-        round[depths[0]] = round[depths[0]] with { PerSecond = (round[depths[0]].PerSecond + again.PerSecond) / 2 };
-        referenceRuns.AddRange([round[depths[0]].PerSecond * 2 - again.PerSecond, again.PerSecond]);
-        rounds.Add(round);
-    }
-    foreach (var depth in depths)
-    {
-        var name = $"{depth:N0} PENDING behind";
-        List<double> Of(Func<DeepQueueResult, double> f) => [.. rounds.Select(r => f(r[depth]))];
-        Add(new("7 deep queue", $"{name}: {measured} x true", Stats.Median(Of(r => r.PerSecond)), "jobs/s", "-", null,
-            depth == depths[0] ? referenceRuns : Of(r => r.PerSecond)));
-        if (depth != depths[0])
-        {
-            var ratios = rounds.Select(r => 100 * r[depth].PerSecond / r[depths[0]].PerSecond).ToList();
-            Add(new("7 deep queue", $"{name}: rate / rate with {depths[0]}", Stats.Median(ratios), "%", ">= 90 %", Stats.Median(ratios) >= 90, ratios));
-        }
-        Add(new("7 deep queue", $"{name}: PG CPU per job", Stats.Median(Of(r => r.PostgresCpuMsPerJob)), "ms", "-", null, Of(r => r.PostgresCpuMsPerJob)));
-        Add(new("7 deep queue", $"{name}: PG statement time per job", Stats.Median(Of(r => r.StatementMsPerJob)), "ms", "-", null, Of(r => r.StatementMsPerJob)));
-        Add(new("7 deep queue", $"{name}: claim select (SKIP LOCKED) per call", Stats.Median(Of(r => r.ClaimSelectMsPerCall)), "ms", "flat", null, Of(r => r.ClaimSelectMsPerCall)));
-        Add(new("7 deep queue", $"{name}: claim selects per job", Stats.Median(Of(r => r.ClaimSelectCallsPerJob)), "calls", "-", null, Of(r => r.ClaimSelectCallsPerJob)));
-        Add(new("7 deep queue", $"{name}: claim move (INSERT allocations) per call", Stats.Median(Of(r => r.ClaimMoveMsPerCall)), "ms", "flat", null, Of(r => r.ClaimMoveMsPerCall)));
-        Add(new("7 deep queue", $"{name}: CPU per job: worker", Stats.Median(Of(r => r.CpuMsPerJob.GetValueOrDefault("worker"))), "ms", "-", null, Of(r => r.CpuMsPerJob.GetValueOrDefault("worker"))));
-        Add(new("7 deep queue", $"{name}: seeding by bulk API", Stats.Median(Of(r => r.SeedSeconds)), "s", "-", null, Of(r => r.SeedSeconds)));
-        statementBreakdown[$"7 deep queue, {depth} behind"] = rounds.Select(r => r[depth].Statements).ToList();
-    }
-    PgReport.PrintStatements($"7 deep queue, {depths[^1]:N0} behind, last run: top statements by time (per job)", rounds[^1][depths[^1]].Statements);
-}
+    foreach (var f in await DeepQueue.MeasureAsync(quick, runs, statementBreakdown)) Add(f);
 
 var results = new
 {

@@ -24,6 +24,57 @@ public static class DeepQueue
     public const int LeadIn = 100;
     private const int Chunk = 10_000;
 
+    /// <summary>
+    /// Every depth, <paramref name="runs"/> rounds: the figures, and each run's statements into
+    /// <paramref name="breakdown"/>. The depths of one round run back to back and the ratios are
+    /// taken within a round (the machine's speed drifts over minutes), then the median. The
+    /// reference depth (100) runs first and again last in each round, its rate the mean of the
+    /// two: the first stack of a round ran slower in trial runs.
+    /// </summary>
+    public static async Task<List<Figure>> MeasureAsync(bool quick, int runs, Dictionary<string, object> breakdown)
+    {
+        var measured = quick ? 300 : 2000;
+        int[] depths = quick ? [100, 1_000, 10_000] : [100, 1_000, 10_000, 100_000];
+        var rounds = new List<Dictionary<int, DeepQueueResult>>();
+        var referenceRuns = new List<double>();
+        for (var i = 0; i < runs; i++)
+        {
+            var round = new Dictionary<int, DeepQueueResult>();
+            foreach (var depth in depths) round[depth] = await RunAsync(depth, measured);
+            var again = await RunAsync(depths[0], measured);
+            referenceRuns.AddRange([round[depths[0]].PerSecond, again.PerSecond]);
+            round[depths[0]] = round[depths[0]] with { PerSecond = (round[depths[0]].PerSecond + again.PerSecond) / 2 };
+            rounds.Add(round);
+        }
+        var figures = new List<Figure>();
+        foreach (var depth in depths)
+        {
+            var name = $"{depth:N0} PENDING behind";
+            void Add(string what, Func<DeepQueueResult, double> value, string unit, string target = "-")
+            {
+                var values = rounds.Select(r => value(r[depth])).ToList();
+                figures.Add(new("7 deep queue", $"{name}: {what}", Stats.Median(values), unit, target, null, values));
+            }
+            figures.Add(new("7 deep queue", $"{name}: {measured} x true", Stats.Median(rounds.Select(r => r[depth].PerSecond).ToList()),
+                "jobs/s", "-", null, depth == depths[0] ? referenceRuns : rounds.Select(r => r[depth].PerSecond).ToList()));
+            if (depth != depths[0])
+            {
+                var ratios = rounds.Select(r => 100 * r[depth].PerSecond / r[depths[0]].PerSecond).ToList();
+                figures.Add(new("7 deep queue", $"{name}: rate / rate with {depths[0]}", Stats.Median(ratios), "%", ">= 90 %", Stats.Median(ratios) >= 90, ratios));
+            }
+            Add("PG CPU per job", r => r.PostgresCpuMsPerJob, "ms", "flat");
+            Add("PG statement time per job", r => r.StatementMsPerJob, "ms", "flat");
+            Add("claim select (SKIP LOCKED) per call", r => r.ClaimSelectMsPerCall, "ms", "flat");
+            Add("claim selects per job", r => r.ClaimSelectCallsPerJob, "calls");
+            Add("claim move (INSERT allocations) per call", r => r.ClaimMoveMsPerCall, "ms", "flat");
+            Add("CPU per job: worker", r => r.CpuMsPerJob.GetValueOrDefault("worker"), "ms");
+            Add("seeding by bulk API", r => r.SeedSeconds, "s");
+            breakdown[$"7 deep queue, {depth} behind"] = rounds.Select(r => r[depth].Statements).ToList();
+        }
+        PgReport.PrintStatements($"7 deep queue, {depths[^1]:N0} behind, last run: top statements by time (per job)", rounds[^1][depths[^1]].Statements);
+        return figures;
+    }
+
     public static async Task<DeepQueueResult> RunAsync(int depth, int measured)
     {
         await using var stack = await Stack.StartAsync();
