@@ -112,13 +112,20 @@ public sealed partial record PgReport(int Jobs, string? Unavailable,
 
     private static bool IsBench(PgStatement s) => s.Query.TrimStart().StartsWith(PgSnapshot.BenchTag, StringComparison.Ordinal);
 
-    /// <summary>pg_stat_statements' normalised text ($1 for constants), whitespace collapsed, first 80 characters.</summary>
+    /// <summary>
+    /// pg_stat_statements' normalised text ($1 for constants), whitespace collapsed, runs of
+    /// parameters shortened ("$1, $2, $3" to "$1..$3"), first 80 characters.
+    /// </summary>
     private static string Short(string query)
     {
         var flat = Spaces().Replace(query, " ").Trim();
+        flat = ParameterRuns().Replace(flat, m => $"{m.Groups[1].Value}..{m.Groups[2].Value}");
         return flat.Length <= 80 ? flat : flat[..80] + "…";
     }
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex Spaces();
+
+    [GeneratedRegex(@"(\$\d+)(?:, ?\$\d+)*, ?(\$\d+)")]
+    private static partial Regex ParameterRuns();
 }

@@ -34,7 +34,7 @@ public sealed class Stack : IAsyncDisposable
         Db = NpgsqlDataSource.Create(ConnectionString);
     }
 
-    public static async Task<Stack> StartAsync(bool worker = true, Dictionary<string, string>? workerEnv = null)
+    public static async Task<Stack> StartAsync(bool worker = true, Dictionary<string, string>? workerEnv = null, Dictionary<string, string>? apiEnv = null)
     {
         var stack = new Stack();
         await using (var admin = new NpgsqlConnection(AdminConnectionString))
@@ -42,7 +42,9 @@ public sealed class Stack : IAsyncDisposable
             await admin.OpenAsync();
             await new NpgsqlCommand($"CREATE DATABASE {stack.Database}", admin).ExecuteNonQueryAsync();
         }
-        stack.Api = stack.Spawn("Conductor.Api", new() { ["ASPNETCORE_URLS"] = stack.ApiUrl, ["LOG_LEVEL"] = "Warning" });
+        var apiSettings = new Dictionary<string, string> { ["ASPNETCORE_URLS"] = stack.ApiUrl, ["LOG_LEVEL"] = "Warning" };
+        foreach (var (k, v) in apiEnv ?? []) apiSettings[k] = v;
+        stack.Api = stack.Spawn("Conductor.Api", apiSettings);
         // Its own API, not a leftover on the same port: the process must still be running.
         await stack.WaitAsync(async () => !stack.Api.HasExited && (await stack.Http.GetAsync("/health")).IsSuccessStatusCode, "the API answers");
         if (stack.Api.HasExited) throw new InvalidOperationException("The API exited at start (is port 18080 taken?)");
