@@ -17,7 +17,9 @@ public sealed record DeepQueueResult(int Depth, double PerSecond, double SeedSec
 /// measure; the first <see cref="LeadIn"/> completions let the worker reach its pace and are not
 /// measured. Measured: the completions of the next <c>measured</c> jobs in claim order (queue
 /// depth from depth + measured down to depth), from their end times; CPU over the same window;
-/// the claim's statements from pg_stat_statements.
+/// the claim's statements from pg_stat_statements. The queue is vacuumed and analysed once
+/// submitted (as autovacuum would have done to a queue that sat); the deepest one is also
+/// measured without, drained right after its submit.
 /// </summary>
 public static class DeepQueue
 {
@@ -41,15 +43,17 @@ public static class DeepQueue
         {
             var round = new Dictionary<int, DeepQueueResult>();
             foreach (var depth in depths) round[depth] = await RunAsync(depth, measured);
+            round[-depths[^1]] = await RunAsync(depths[^1], measured, vacuum: false);
             var again = await RunAsync(depths[0], measured);
             referenceRuns.AddRange([round[depths[0]].PerSecond, again.PerSecond]);
             round[depths[0]] = round[depths[0]] with { PerSecond = (round[depths[0]].PerSecond + again.PerSecond) / 2 };
             results.Add(round);
         }
         var figures = new List<Figure>();
-        foreach (var depth in depths)
+        // The deepest queue also drained right after its submit, unvacuumed (kept under its negated depth).
+        foreach (var depth in depths.Append(-depths[^1]))
         {
-            var name = $"{depth:N0} PENDING behind";
+            var name = depth > 0 ? $"{depth:N0} PENDING behind" : $"{-depth:N0} PENDING behind, not vacuumed";
             void Add(string what, Func<DeepQueueResult, double> value, string unit, string target = "-")
             {
                 var values = results.Select(r => value(r[depth])).ToList();
@@ -69,13 +73,13 @@ public static class DeepQueue
             Add("claim move (INSERT allocations) per call", r => r.ClaimMoveMsPerCall, "ms", "flat");
             Add("CPU per job: worker", r => r.CpuMsPerJob.GetValueOrDefault("worker"), "ms");
             Add("seeding by bulk API", r => r.SeedSeconds, "s");
-            breakdown[$"7 deep queue, {depth} behind"] = results.Select(r => r[depth].Statements).ToList();
+            breakdown[$"7 deep queue, {name}"] = results.Select(r => r[depth].Statements).ToList();
         }
         PgReport.PrintStatements($"7 deep queue, {depths[^1]:N0} behind, last run: top statements by time (per job)", results[^1][depths[^1]].Statements);
         return figures;
     }
 
-    public static async Task<DeepQueueResult> RunAsync(int depth, int measured)
+    public static async Task<DeepQueueResult> RunAsync(int depth, int measured, bool vacuum = true)
     {
         // The API's admission limits (100,000 PENDING per account, 5,000 submits/s) are lifted: a
         // site that queues this deep raises them, and they are not what is measured here.
@@ -92,8 +96,9 @@ public static class DeepQueue
             await BulkAsync(stack.Http, Math.Min(left, Chunk));
         var seedSeconds = seeding.Elapsed.TotalSeconds;
         // A queue that sat for a while has been vacuumed and analysed by autovacuum; the claim's
-        // plan is measured on those statistics, not on whatever a freshly filled table gets.
-        await stack.ExecuteAsync("VACUUM ANALYZE");
+        // plan is measured on those statistics. Without (vacuum: false) is the queue drained right
+        // after it was submitted, before autovacuum came by.
+        if (vacuum) await stack.ExecuteAsync("VACUUM ANALYZE");
         var first = await NthInClaimOrderAsync(stack, LeadIn - 1);
         var last = await NthInClaimOrderAsync(stack, LeadIn + measured - 1);
 
@@ -112,7 +117,7 @@ public static class DeepQueue
         var pg = PgReport.Diff(before, after, measured);
         var select = PgReport.Matching(before, after, measured, q => q.Contains("SKIP LOCKED", StringComparison.OrdinalIgnoreCase));
         var move = PgReport.Matching(before, after, measured, q => q.Contains("INSERT INTO allocations", StringComparison.OrdinalIgnoreCase));
-        Console.WriteLine($"  7 deep queue, {depth:N0} behind: {measured / (micros / 1e6):0.#} jobs/s, seeded in {seedSeconds:0.#} s, {total.Elapsed.TotalSeconds:0} s in all");
+        Console.WriteLine($"  7 deep queue, {depth:N0} behind{(vacuum ? "" : ", not vacuumed")}: {measured / (micros / 1e6):0.#} jobs/s, seeded in {seedSeconds:0.#} s, {total.Elapsed.TotalSeconds:0} s in all");
         return new(depth, measured / (micros / 1e6), seedSeconds, spent.GetValueOrDefault("postgres"), pg.ExecMsPerJob,
             select.MsPerCall, select.CallsPerJob, move.MsPerCall, spent, pg.Statements);
     }
