@@ -15,7 +15,7 @@ public sealed class Measurement : IAsyncDisposable
     private readonly Stack _stack;
     private readonly Dictionary<string, RuntimeCounters> _counters = [];
     private PgSnapshot _pg = null!;
-    private Dictionary<string, long> _wakeups = [];
+    private Dictionary<string, Dictionary<int, long>> _wakeups = [];
     private CpuMeter _cpu = null!;
 
     private Measurement(Stack stack) => _stack = stack;
@@ -39,22 +39,22 @@ public sealed class Measurement : IAsyncDisposable
     {
         var cpu = _cpu.Stop().ToDictionary(kv => kv.Key, kv => kv.Value / jobs);
         foreach (var c in _counters.Values) c.MarkEnd();
-        var wakeups = Wakeups(_stack).ToDictionary(kv => kv.Key, kv => (double)(kv.Value - _wakeups.GetValueOrDefault(kv.Key)) / jobs);
+        var wakeups = Wakeups(_stack).ToDictionary(kv => kv.Key, kv => (double)ThreadWakeups.Since(_wakeups.GetValueOrDefault(kv.Key) ?? [], kv.Value) / jobs);
         await PgSnapshot.SettleAsync();
         var pg = PgReport.Diff(_pg, await PgSnapshot.TakeAsync(_stack), jobs);
         var runtime = _counters.ToDictionary(kv => kv.Key, kv => kv.Value.Totals().ToDictionary(t => t.Key, t => t.Value / jobs));
         return new(cpu, pg, runtime, wakeups);
     }
 
-    /// <summary>Wake-ups of the API, the worker and its spawners (the worker's live children).</summary>
-    private static Dictionary<string, long> Wakeups(Stack stack)
+    /// <summary>Switches by thread of the API, the worker and its spawners (the worker's live children; thread ids are machine-wide).</summary>
+    private static Dictionary<string, Dictionary<int, long>> Wakeups(Stack stack)
     {
-        var result = new Dictionary<string, long>();
+        var result = new Dictionary<string, Dictionary<int, long>>();
         if (stack.Api is { HasExited: false } api) result["api"] = ThreadWakeups.Read(api.Id);
         if (stack.Worker is { HasExited: false } worker)
         {
             result["worker"] = ThreadWakeups.Read(worker.Id);
-            result["spawner"] = CpuMeter.LiveChildren(worker.Id).Sum(ThreadWakeups.Read);
+            result["spawner"] = CpuMeter.LiveChildren(worker.Id).SelectMany(p => ThreadWakeups.Read(p)).ToDictionary();
         }
         return result;
     }

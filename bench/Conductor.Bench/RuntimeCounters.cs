@@ -103,24 +103,28 @@ public sealed class RuntimeCounters : IAsyncDisposable
 }
 
 /// <summary>
-/// Thread wake-ups of a process: voluntary plus involuntary context switches summed over its
-/// threads (/proc/PID/task/*/status). Threads that exit between two readings are not counted.
+/// Thread wake-ups of a process: voluntary plus involuntary context switches of each of its
+/// threads (/proc/PID/task/TID/status), by thread. Diffed thread by thread, so a thread that
+/// exits between two readings is not counted (its switches are lost with it), and one that
+/// started in between counts whole.
 /// </summary>
 public static class ThreadWakeups
 {
-    public static long Read(int pid)
+    public static Dictionary<int, long> Read(int pid)
     {
-        long total = 0;
+        var threads = new Dictionary<int, long>();
         try
         {
             foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
             {
                 try
                 {
+                    long switches = 0;
                     foreach (var line in File.ReadLines(Path.Combine(task, "status")))
                         if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal)
                             || line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
-                            total += long.Parse(line[(line.IndexOf(':') + 1)..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+                            switches += long.Parse(line[(line.IndexOf(':') + 1)..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+                    threads[int.Parse(Path.GetFileName(task), System.Globalization.CultureInfo.InvariantCulture)] = switches;
                 }
                 catch (IOException)
                 {
@@ -131,6 +135,10 @@ public static class ThreadWakeups
         catch (DirectoryNotFoundException)
         {
         }
-        return total;
+        return threads;
     }
+
+    /// <summary>The switches since <paramref name="before"/> of the threads alive now.</summary>
+    public static long Since(Dictionary<int, long> before, Dictionary<int, long> now) =>
+        now.Sum(t => t.Value - before.GetValueOrDefault(t.Key));
 }
