@@ -37,11 +37,14 @@ public static class CostFigures
         unavailable = r.Pg.Unavailable,
         autovacuum_runs = r.Pg.Autovacuums,
         autoanalyze_runs = r.Pg.Autoanalyzes,
-        statements = r.Pg.Statements.Select(s => new
-        {
-            query = s.Query, nested = s.Nested, calls_per_job = Math.Round(s.CallsPerJob, 4), ms_per_job = Math.Round(s.MsPerJob, 4),
-            ms_per_call = Math.Round(s.MsPerCall, 4), rows_per_call = Math.Round(s.RowsPerCall, 3),
-            wal_bytes_per_job = Math.Round(s.WalBytesPerJob, 1), blocks_dirtied_per_job = Math.Round(s.BlocksDirtiedPerJob, 3),
-        }),
+        statements = StatementsJson(r.Pg.Statements),
+    }).ToList();
+
+    /// <summary>One run's top statements as results.json spells them.</summary>
+    public static object StatementsJson(IEnumerable<PgTopStatement> statements) => statements.Select(s => new
+    {
+        query = s.Query, nested = s.Nested, calls_per_job = Math.Round(s.CallsPerJob, 4), ms_per_job = Math.Round(s.MsPerJob, 4),
+        ms_per_call = Math.Round(s.MsPerCall, 4), rows_per_call = Math.Round(s.RowsPerCall, 3),
+        wal_bytes_per_job = Math.Round(s.WalBytesPerJob, 1), blocks_dirtied_per_job = Math.Round(s.BlocksDirtiedPerJob, 3),
     }).ToList();
 }

@@ -73,7 +73,7 @@ public static class DeepQueue
             Add("claim move (INSERT allocations) per call", r => r.ClaimMoveMsPerCall, "ms", "flat");
             Add("CPU per job: worker", r => r.CpuMsPerJob.GetValueOrDefault("worker"), "ms");
             Add("seeding by bulk API", r => r.SeedSeconds, "s");
-            breakdown[$"7 deep queue, {name}"] = results.Select(r => r[depth].Statements).ToList();
+            breakdown[$"7 deep queue, {name}"] = results.Select(r => CostFigures.StatementsJson(r[depth].Statements)).ToList();
         }
         PgReport.PrintStatements($"7 deep queue, {depths[^1]:N0} behind, last run: top statements by time (per job)", results[^1][depths[^1]].Statements);
         return figures;
