@@ -32,7 +32,22 @@ conductor_trap_exit remove_stack_data
 
 # The service role may create databases here: the bench creates one per scenario.
 export CONDUCTOR_PG_CREATEDB=1
-conductor_use_private_postgres "$BENCH_DIR/pg" "$PG_PORT" "-c max_connections=300 -c shared_buffers=256MB" 9>&- || true
+# pg_stat_statements (shipped with the server) for the bench's PostgreSQL figures per job; track=all
+# so statements run inside functions count too; track_io_timing for the block read times.
+pg_private=0
+conductor_use_private_postgres "$BENCH_DIR/pg" "$PG_PORT" "-c max_connections=300 -c shared_buffers=256MB \
+-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all -c track_io_timing=on" 9>&- && pg_private=1
+if (( pg_private )); then
+    # Created in the database "postgres" (the view reads the whole cluster's statements), by the
+    # bootstrap superuser; the service role the bench connects as may read every role's statistics,
+    # and may CHECKPOINT (scenario 5 writes its seed out before timing anything).
+    _conductor_pg_admin_sql "$(conductor_find_pg_bin)" "$PG_PORT" "$(conductor_secrets_dir "$BENCH_DIR/pg")" postgres >/dev/null <<SQL \
+        || conductor_log "WARNING: could not set up pg_stat_statements; the PostgreSQL figures per job are left out"
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
+GRANT pg_read_all_stats, pg_checkpoint TO $CONDUCTOR_PG_SERVICE_ROLE;
+SQL
+fi
 conductor_use_private_redis "$BENCH_DIR/redis" "$REDIS_PORT" 9>&- || true
 
 # For the per-part CPU figures (bench/Conductor.Bench/CpuMeter.cs).

@@ -70,7 +70,7 @@ public sealed class CpuMeter
         return total;
     }
 
-    private static IEnumerable<int> LiveChildren(int pid)
+    public static IEnumerable<int> LiveChildren(int pid)
     {
         var tasks = $"/proc/{pid}/task";
         if (!Directory.Exists(tasks)) yield break;

@@ -7,7 +7,7 @@ using Conductor.Bench.Scenarios;
 // Runs every scenario of the benchmark suite against the real services and writes bench/results.json.
 // Usage: scripts/bench.sh [--quick] [--only 1,3]
 //   --quick: smaller sizes, one run each, for a smoke test
-//   --only:  run just these scenarios (numbers 1-6; the ceiling always runs with 1); the results
+//   --only:  run just these scenarios (numbers 1-7; the ceiling always runs with 1); the results
 //            file is then bench/results-partial.json, so a partial run never replaces a full one
 var quick = args.Contains("--quick");
 var onlyAt = Array.IndexOf(args, "--only");
@@ -30,6 +30,8 @@ async Task<List<double>> Repeat(Func<Task<double>> run)
     return values;
 }
 
+// pg_stat_statements' breakdown of each measured run, by scenario (results.json "postgres_statements").
+var statementBreakdown = new Dictionary<string, object>();
 var e2eJobs = quick ? 300 : 2000;
 if (Runs("1"))
 {
@@ -41,33 +43,43 @@ if (Runs("1"))
     var e2eBulk = new List<double>();
     var ratios = new List<double>();
     var bulkRatios = new List<double>();
-    var cpuPerJob = new List<Dictionary<string, double>>();
+    var singleCosts = new List<RunCost>();
+    var bulkCosts = new List<RunCost>();
     for (var i = 0; i < runs; i++)
     {
         var before = await Ceiling.MeasureAsync(e2eJobs);
-        var (rate, cpu) = await EndToEnd.RunAsync(e2eJobs);
-        var bulkRate = (await EndToEnd.RunAsync(e2eJobs, bulk: true)).PerSecond;
+        var (rate, cost) = await EndToEnd.RunAsync(e2eJobs);
+        var (bulkRate, bulkCost) = await EndToEnd.RunAsync(e2eJobs, bulk: true);
         var after = await Ceiling.MeasureAsync(e2eJobs);
         ceiling.AddRange([before, after]);
         e2e.Add(rate);
         e2eBulk.Add(bulkRate);
         ratios.Add(rate / before);
         bulkRatios.Add(bulkRate / after);
-        cpuPerJob.Add(cpu);
+        singleCosts.Add(cost);
+        bulkCosts.Add(bulkCost);
     }
     Add(new("ceiling", "bash -c true, parallel=cores", Stats.Median(ceiling), "proc/s", "-", null, ceiling));
     var ratio = Stats.Median(ratios);
     Add(new("1 end-to-end", $"{e2eJobs} x true, 1 core, 2-core node", Stats.Median(e2e), "jobs/s", "-", null, e2e));
     Add(new("1 end-to-end", "ratio to ceiling (paired runs)", ratio * 100, "%", ">= 50 %", ratio >= 0.5, [.. ratios.Select(r => r * 100)]));
     // Where the time goes: CPU per job of each part (two cores give 2,000 ms of CPU per second).
-    foreach (var part in cpuPerJob.SelectMany(c => c.Keys).Distinct())
+    foreach (var part in singleCosts.SelectMany(c => c.CpuMsPerJob.Keys).Distinct())
     {
-        var values = cpuPerJob.Select(c => c.GetValueOrDefault(part)).ToList();
+        var values = singleCosts.Select(c => c.CpuMsPerJob.GetValueOrDefault(part)).ToList();
         Add(new("1 end-to-end", $"CPU per job: {part}", Stats.Median(values), "ms", "-", null, values));
     }
     var bulkRatio = Stats.Median(bulkRatios);
     Add(new("1 end-to-end", $"same, one bulk submit of {e2eJobs}", Stats.Median(e2eBulk), "jobs/s", "-", null, e2eBulk));
     Add(new("1 end-to-end", "ratio to ceiling, bulk submit (paired)", bulkRatio * 100, "%", ">= 50 %", bulkRatio >= 0.5, [.. bulkRatios.Select(r => r * 100)]));
+    // What each job costs, by part and by kind of work: PostgreSQL's statements, WAL and
+    // fsyncs; the services' allocations, GCs and thread wake-ups.
+    foreach (var (mode, costs) in new[] { ("single", singleCosts), ("bulk", bulkCosts) })
+    {
+        foreach (var f in CostFigures.From("1 cost per job", mode, costs).Where(f => mode == "bulk" || !f.Name.Contains("CPU per job"))) Add(f);
+        costs[^1].Pg.Print($"1 {mode} submits, last run");
+        statementBreakdown[$"1 end-to-end, {mode}"] = CostFigures.Statements(costs);
+    }
 }
 
 if (Runs("2"))
@@ -145,6 +157,10 @@ if (Runs("6"))
     }
 }
 
+// Two rounds (each runs the reference depth twice) keep it near 10 minutes at full size.
+if (Runs("7"))
+    foreach (var f in await DeepQueue.MeasureAsync(quick, quick ? 1 : 2, statementBreakdown)) Add(f);
+
 var results = new
 {
     date = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
@@ -159,6 +175,7 @@ var results = new
         dotnet = RuntimeInformation.FrameworkDescription,
     },
     claim_plan = claimPlan,
+    postgres_statements = statementBreakdown,
     figures = figures.Select(f => new { scenario = f.Scenario, name = f.Name, value = double.IsNaN(f.Value) ? (double?)null : Math.Round(f.Value, 3), unit = f.Unit, target = f.Target, met = f.Met, runs = f.Runs }),
 };
 var path = Path.Combine(Stack.Root, "bench", only is not null ? "results-partial.json" : quick ? "results-quick.json" : "results.json");

@@ -34,7 +34,7 @@ public sealed class Stack : IAsyncDisposable
         Db = NpgsqlDataSource.Create(ConnectionString);
     }
 
-    public static async Task<Stack> StartAsync(bool worker = true, Dictionary<string, string>? workerEnv = null)
+    public static async Task<Stack> StartAsync(bool worker = true, Dictionary<string, string>? workerEnv = null, Dictionary<string, string>? apiEnv = null)
     {
         var stack = new Stack();
         await using (var admin = new NpgsqlConnection(AdminConnectionString))
@@ -42,7 +42,9 @@ public sealed class Stack : IAsyncDisposable
             await admin.OpenAsync();
             await new NpgsqlCommand($"CREATE DATABASE {stack.Database}", admin).ExecuteNonQueryAsync();
         }
-        stack.Api = stack.Spawn("Conductor.Api", new() { ["ASPNETCORE_URLS"] = stack.ApiUrl, ["LOG_LEVEL"] = "Warning" });
+        var apiSettings = new Dictionary<string, string> { ["ASPNETCORE_URLS"] = stack.ApiUrl, ["LOG_LEVEL"] = "Warning" };
+        foreach (var (k, v) in apiEnv ?? []) apiSettings[k] = v;
+        stack.Api = stack.Spawn("Conductor.Api", apiSettings);
         // Its own API, not a leftover on the same port: the process must still be running.
         await stack.WaitAsync(async () => !stack.Api.HasExited && (await stack.Http.GetAsync("/health")).IsSuccessStatusCode, "the API answers");
         if (stack.Api.HasExited) throw new InvalidOperationException("The API exited at start (is port 18080 taken?)");
@@ -142,12 +144,25 @@ public sealed class Stack : IAsyncDisposable
 
     /// <summary>0 when no job is PENDING or RUNNING: an index probe (ix_jobs_state_id), cheap enough to poll.</summary>
     public Task<long> UnfinishedAsync() =>
-        ScalarAsync("SELECT count(*) FROM (SELECT 1 FROM jobs WHERE state IN ('PENDING', 'RUNNING') LIMIT 1) s");
+        ScalarAsync($"{PgSnapshot.BenchTag} SELECT count(*) FROM (SELECT 1 FROM jobs WHERE state IN ('PENDING', 'RUNNING') LIMIT 1) s");
 
     public async Task<long> ScalarAsync(string sql)
     {
         await using var cmd = Db.CreateCommand(sql);
         return Convert.ToInt64(await cmd.ExecuteScalarAsync());
+    }
+
+    public async Task<string> TextAsync(string sql)
+    {
+        await using var cmd = Db.CreateCommand(sql);
+        return Convert.ToString(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture)!;
+    }
+
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var cmd = Db.CreateCommand(sql);
+        cmd.CommandTimeout = 600;
+        await cmd.ExecuteNonQueryAsync();
     }
 
     /// <summary>Resident set size of a process in MB, from /proc.</summary>

@@ -10,13 +10,13 @@ namespace Conductor.Bench.Scenarios;
 /// </summary>
 public static class EndToEnd
 {
-    /// <returns>jobs per second, and the CPU milliseconds per job each part of the stack spent.</returns>
-    public static async Task<(double PerSecond, Dictionary<string, double> CpuMsPerJob)> RunAsync(int jobs, bool bulk = false)
+    /// <returns>jobs per second, and what the run cost per job (CPU by part, PostgreSQL, runtime counters).</returns>
+    public static async Task<(double PerSecond, RunCost Cost)> RunAsync(int jobs, bool bulk = false)
     {
         await using var stack = await Stack.StartAsync();
         const int warmUp = 300;
         await stack.WarmUpAsync(warmUp);
-        var cpu = CpuMeter.Start(stack);
+        await using var measurement = await Measurement.StartAsync(stack);
         var started = DateTime.UtcNow;
         var sw = Stopwatch.StartNew();
         var submitting = bulk ? BulkAsync(stack.Http, jobs) : Submitter.SubmitAsync(stack.Http, jobs, 8, "true");
@@ -26,14 +26,14 @@ public static class EndToEnd
         // job ended is read from its end_time afterwards, so how often it looks does not change
         // the figure.
         await stack.WaitAsync(async () => submitting.IsCompleted && await stack.UnfinishedAsync() == 0, $"{jobs} jobs finish", 600, pollMs: 100);
-        var spent = cpu.Stop().ToDictionary(kv => kv.Key, kv => kv.Value / jobs);
+        var cost = await measurement.StopAsync(jobs);
         await submitting;
         var lastEnd = await stack.ScalarAsync("SELECT (extract(epoch FROM max(end_time)) * 1000000)::bigint FROM jobs");
         var elapsed = (DateTime.UnixEpoch.AddTicks(lastEnd * 10) - started).TotalSeconds;
         if (elapsed <= 0 || elapsed > sw.Elapsed.TotalSeconds) throw new InvalidOperationException($"the last end_time is {elapsed:F3} s after the first submit");
         var completed = await stack.ScalarAsync("SELECT count(*) FROM jobs WHERE state = 'COMPLETED'");
         if (completed != warmUp + jobs) throw new InvalidOperationException($"only {completed - warmUp} of {jobs} jobs COMPLETED");
-        return (jobs / elapsed, spent);
+        return (jobs / elapsed, cost);
     }
 
     private static async Task BulkAsync(HttpClient http, int jobs)
