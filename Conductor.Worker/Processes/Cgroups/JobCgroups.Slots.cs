@@ -41,19 +41,48 @@ public sealed partial class JobCgroups
         return new SlotSettings(-1, "", memsw);
     }
 
-    /// <summary>The job's limits where they differ from the slot's, and (v1) its counters back to zero.</summary>
-    private SlotSettings Configure(Dictionary<CgroupController, string> dirs, SlotSettings slot, long memoryBytes, string cpus)
+    /// <summary>The job's limits where they differ from the slot's, and (v1, unless done when it was freed) its counters back to zero.</summary>
+    private SlotSettings Configure(Dictionary<CgroupController, string> dirs, SlotSettings slot, long memoryBytes, string cpus, bool resetCounters)
     {
-        if (dirs.TryGetValue(CgroupController.Memory, out var memory))
-        {
-            if (slot.MemoryBytes != memoryBytes) SetMemory(memory, memoryBytes.ToString(CultureInfo.InvariantCulture), slot.Memsw);
-            if (!_layout.V2) LibC.WriteFile(Path.Combine(memory, "memory.max_usage_in_bytes"), "0");
-        }
+        if (dirs.TryGetValue(CgroupController.Memory, out var memory) && slot.MemoryBytes != memoryBytes)
+            SetMemory(memory, memoryBytes.ToString(CultureInfo.InvariantCulture), slot.Memsw);
         if (dirs.TryGetValue(CgroupController.Cpuset, out var cpuset) && slot.Cpus != cpus)
             LibC.WriteFile(Path.Combine(cpuset, "cpuset.cpus"), cpus);
-        if (!_layout.V2 && dirs.TryGetValue(CgroupController.Cpuacct, out var cpuacct))
-            LibC.WriteFile(Path.Combine(cpuacct, "cpuacct.usage"), "0");
+        if (resetCounters) ResetCounters(dirs);
         return slot with { MemoryBytes = memoryBytes, Cpus = cpus };
+    }
+
+    /// <summary>v1: the peak memory and CPU time counters back to zero (v2 has none that can be reset).</summary>
+    private void ResetCounters(IReadOnlyDictionary<CgroupController, string> dirs)
+    {
+        if (_layout.V2) return;
+        if (dirs.TryGetValue(CgroupController.Memory, out var memory)) LibC.WriteFile(Path.Combine(memory, "memory.max_usage_in_bytes"), "0");
+        if (dirs.TryGetValue(CgroupController.Cpuacct, out var cpuacct)) LibC.WriteFile(Path.Combine(cpuacct, "cpuacct.usage"), "0");
+    }
+
+    /// <summary>A slot's counters when a job takes it: the OOM kills so far and (v2) the CPU time so far.</summary>
+    private sealed record SlotStart(long OomKills, long CpuUsec);
+
+    private SlotStart CountersAtStart(IReadOnlyDictionary<CgroupController, string> dirs) =>
+        new(OomKills(dirs), _layout.V2 ? CpuUsec(dirs) ?? 0 : 0);
+
+    /// <summary>
+    /// Readies an emptied slot for its next job when it is freed, off the next job's start:
+    /// counters reset and read as that job will start from them (nothing runs in an empty slot
+    /// in between: only this worker places processes in it). Null when that fails: the next
+    /// job then does it when it takes the slot, as a slot's first job does.
+    /// </summary>
+    private SlotStart? PrepareForNext(IReadOnlyDictionary<CgroupController, string> dirs)
+    {
+        try
+        {
+            ResetCounters(dirs);
+            return CountersAtStart(dirs);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Win32Exception)
+        {
+            return null;
+        }
     }
 
     /// <summary>

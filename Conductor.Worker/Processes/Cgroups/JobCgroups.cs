@@ -35,6 +35,8 @@ public sealed partial class JobCgroups : IDisposable
     // The cgroup each job started here holds, by its record's path: read back from the record
     // only for a job this process did not start (re-adopted after a restart).
     private readonly Dictionary<string, (int Attempt, JobCgroup Cgroup)> _started = [];
+    // Freed slots made ready for their next job when they were freed (see PrepareForNext).
+    private readonly Dictionary<string, SlotStart> _prepared = [];
 
     // The GPU device rules of a GPU node (devices controller); null on a node without GPU device nodes.
     private readonly DeviceRules? _devices;
@@ -79,24 +81,27 @@ public sealed partial class JobCgroups : IDisposable
         if (!Enabled) return null;
         string slot;
         SlotSettings? known;
+        SlotStart? prepared;
         lock (_gate)
         {
             slot = TakeSlot();
             _held.Add(slot);
             known = _settings.GetValueOrDefault(slot);
+            prepared = _prepared.Remove(slot, out var ready) ? ready : null;
         }
         try
         {
             var dirs = _layout.Bases.ToDictionary(kv => kv.Key, kv => Path.Combine(kv.Value, slot));
             known ??= Initialize(dirs);
-            var settings = Configure(dirs, known, memoryMb * 1024 * 1024, string.Join(',', cpus));
+            var settings = Configure(dirs, known, memoryMb * 1024 * 1024, string.Join(',', cpus), resetCounters: prepared is null);
             if (_devices is not null && dirs.TryGetValue(CgroupController.Devices, out var devicesDir))
             {
                 var denied = _devices.DenyAllBut(gpus ?? []);
                 DeviceRules.Apply(devicesDir, known.Denied, denied);
                 settings = settings with { Denied = denied };
             }
-            var cgroup = new JobCgroup(slot, _layout.V2, dirs, OomKills(dirs), _layout.V2 ? CpuUsec(dirs) ?? 0 : 0);
+            prepared ??= CountersAtStart(dirs);
+            var cgroup = new JobCgroup(slot, _layout.V2, dirs, prepared.OomKills, prepared.CpuUsec);
             files.WriteRecord("cgroup", cgroup.Record(attempt));
             lock (_gate)
             {
@@ -145,11 +150,14 @@ public sealed partial class JobCgroups : IDisposable
     /// <summary>Gives the job's slot back; only an empty one (<paramref name="empty"/>) is lent again.</summary>
     public void Release(JobFiles files, JobCgroup cgroup, bool empty)
     {
+        var prepared = empty ? PrepareForNext(cgroup.Dirs) : null;
         lock (_gate)
         {
             _started.Remove(files.CgroupRecordPath);
             _held.Remove(cgroup.Slot);
-            if (empty) _free.Enqueue(cgroup.Slot);
+            if (!empty) return;
+            _free.Enqueue(cgroup.Slot);
+            if (prepared is not null) _prepared[cgroup.Slot] = prepared;
         }
     }
 
