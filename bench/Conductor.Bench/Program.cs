@@ -62,16 +62,22 @@ if (Runs("1"))
     Add(new("ceiling", "bash -c true, parallel=cores", Stats.Median(ceiling), "proc/s", "-", null, ceiling));
     var ratio = Stats.Median(ratios);
     Add(new("1 end-to-end", $"{e2eJobs} x true, 1 core, 2-core node", Stats.Median(e2e), "jobs/s", "-", null, e2e));
-    Add(new("1 end-to-end", "ratio to ceiling (paired runs)", ratio * 100, "%", ">= 50 %", ratio >= 0.5, [.. ratios.Select(r => r * 100)]));
+    Add(new("1 end-to-end", "ratio to ceiling (paired runs)", ratio * 100, "%", ">= 60 %", ratio >= 0.6, [.. ratios.Select(r => r * 100)]));
     // Where the time goes: CPU per job of each part (two cores give 2,000 ms of CPU per second).
     foreach (var part in singleCosts.SelectMany(c => c.CpuMsPerJob.Keys).Distinct())
     {
         var values = singleCosts.Select(c => c.CpuMsPerJob.GetValueOrDefault(part)).ToList();
         Add(new("1 end-to-end", $"CPU per job: {part}", Stats.Median(values), "ms", "-", null, values));
     }
+    // Conductor's own cost: every part but the jobs themselves and the benchmark client.
+    foreach (var (mode, costs) in new[] { ("single submits", singleCosts), ("bulk submit", bulkCosts) })
+    {
+        var own = costs.Select(c => c.CpuMsPerJob.Where(kv => kv.Key is not ("jobs" or "client")).Sum(kv => kv.Value)).ToList();
+        Add(new("1 end-to-end", $"Conductor's CPU per job, {mode}", Stats.Median(own), "ms", "<= 1.5", Stats.Median(own) <= 1.5, own));
+    }
     var bulkRatio = Stats.Median(bulkRatios);
     Add(new("1 end-to-end", $"same, one bulk submit of {e2eJobs}", Stats.Median(e2eBulk), "jobs/s", "-", null, e2eBulk));
-    Add(new("1 end-to-end", "ratio to ceiling, bulk submit (paired)", bulkRatio * 100, "%", ">= 50 %", bulkRatio >= 0.5, [.. bulkRatios.Select(r => r * 100)]));
+    Add(new("1 end-to-end", "ratio to ceiling, bulk submit (paired)", bulkRatio * 100, "%", ">= 60 %", bulkRatio >= 0.6, [.. bulkRatios.Select(r => r * 100)]));
     // What each job costs, by part and by kind of work: PostgreSQL's statements, WAL and
     // fsyncs; the services' allocations, GCs and thread wake-ups.
     foreach (var (mode, costs) in new[] { ("single", singleCosts), ("bulk", bulkCosts) })
@@ -101,10 +107,11 @@ if (Runs("3"))
 {
     var samples = quick ? 30 : 200;
     var withRedis = await DispatchLatency.RunAsync(samples, redis: true);
-    Add(new("3 dispatch latency", "p50 with Redis", Stats.Median(withRedis), "ms", "< 20", Stats.Median(withRedis) < 20));
-    Add(new("3 dispatch latency", "p99 with Redis", Stats.Percentile(withRedis, 99), "ms", "< 100", Stats.Percentile(withRedis, 99) < 100));
-    // Where the rest goes: the same without memory enforcement, i.e. without the job's move into
-    // its memory cgroup (a kernel RCU grace period of several milliseconds on cgroup v1).
+    Add(new("3 dispatch latency", "p50 with Redis", Stats.Median(withRedis), "ms", "< 5", Stats.Median(withRedis) < 5));
+    Add(new("3 dispatch latency", "p99 with Redis", Stats.Percentile(withRedis, 99), "ms", "< 20", Stats.Percentile(withRedis, 99) < 20));
+    // The same without memory enforcement: the spawning thread enters the job's cgroups by writing
+    // "0" to their tasks files (no RCU grace period on that path), so what memory enforcement
+    // still costs is posix_spawn running inside a memory cgroup (charged page tables, ~0.6 ms).
     var noCgroup = await DispatchLatency.RunAsync(samples, redis: true, enforceMemory: false);
     Add(new("3 dispatch latency", "p50 with Redis, EnforceMemory=false", Stats.Median(noCgroup), "ms", "-", null));
     Add(new("3 dispatch latency", "p99 with Redis, EnforceMemory=false", Stats.Percentile(noCgroup, 99), "ms", "-", null));
