@@ -113,9 +113,12 @@ public sealed class HealthCheckCommandTests(ListeningApiFixture ops) : IClassFix
 
         var repaired = await ops.RunAsync("health-check", "--json", "--repair");
 
-        RepairCount(repaired, "fail_jobs_of_down_nodes").Should().Be(1, repaired.ToString());
-        (await Db.ScalarAsync<string>($"SELECT state || ' ' || reason || ' ' || attempt FROM jobs WHERE id = {retried}"))
-            .Should().Be("PENDING NodeFail 1", "a failure of a job that asked for retries is retried, whoever writes it; the attempt is kept");
+        // The fixture's API runs the same reaper: whichever pass takes the job's end first writes
+        // it (the other finds nothing to do), so the repair reports it at most once.
+        RepairCount(repaired, "fail_jobs_of_down_nodes").Should().BeLessThanOrEqualTo(1, repaired.ToString());
+        await Eventually.Until(() => Db.ScalarAsync<string>($"SELECT state || ' ' || reason || ' ' || attempt FROM jobs WHERE id = {retried}"),
+            s => s == "PENDING NodeFail 1", TimeSpan.FromSeconds(30),
+            "a failure of a job that asked for retries is retried, whoever writes it; the attempt is kept");
         (await Db.ScalarAsync<long>($"SELECT count(*) FROM job_events WHERE job_id = {retried} AND to_state = 'PENDING' AND reason = 'NodeFail'"))
             .Should().Be(1);
         (await Db.ScalarAsync<long>($"SELECT count(*) FROM allocations WHERE job_id = {retried} AND released_at IS NULL"))
