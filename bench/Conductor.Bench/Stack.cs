@@ -188,7 +188,20 @@ public sealed class Stack : IAsyncDisposable
         NpgsqlConnection.ClearAllPools();
         await using var admin = new NpgsqlConnection(AdminConnectionString);
         await admin.OpenAsync();
-        await new NpgsqlCommand($"DROP DATABASE IF EXISTS {Database} WITH (FORCE)", admin).ExecuteNonQueryAsync();
+        // FORCE may not end a backend of another role (an autovacuum worker runs as the bootstrap
+        // superuser): such a refusal, or a database still in use, is waited out.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await new NpgsqlCommand($"DROP DATABASE IF EXISTS {Database} WITH (FORCE)", admin).ExecuteNonQueryAsync();
+                break;
+            }
+            catch (PostgresException e) when (e.SqlState is "42501" or "55006" && attempt < 60)
+            {
+                await Task.Delay(500);
+            }
+        }
         // Not deleted here: deleting thousands of job directories right before the next scenario
         // slowed every file the next stack's worker, spawner and jobs created (worker CPU per job
         // up by half; ext4 with online discard on this machine's virtual disk). scripts/bench.sh
