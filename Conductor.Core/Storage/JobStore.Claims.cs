@@ -144,7 +144,6 @@ public sealed partial class JobStore
         var exclusive = false;
         var queue = new List<ArrayCandidate>();
         if (!claiming) return (owned, moved, new NodeView(node.CoreIds, node.MemoryMb, busy, memory, exclusive, running), queue);
-        var view = new NodeView(node.CoreIds, node.MemoryMb, busy, memory, exclusive, running) { Devices = node.Devices, BusyGpus = busyGpus };
         await r.NextResultAsync(ct);
         while (await r.ReadAsync(ct))
         {
@@ -164,7 +163,8 @@ public sealed partial class JobStore
                     Gpus = new GresRequest(r.GetInt32(9), r.IsDBNull(10) ? null : r.GetString(10)),
                 },
                 r.IsDBNull(5) ? null : r.GetInt64(5), r.IsDBNull(6) ? null : r.GetInt32(6), r.GetString(7), r.GetBoolean(8)));
-        return (owned, moved, view, queue);
+        // Made once the allocations are read: the busy memory and exclusivity are values, not references.
+        return (owned, moved, new NodeView(node.CoreIds, node.MemoryMb, busy, memory, exclusive, running) { Devices = node.Devices, BusyGpus = busyGpus }, queue);
     }
 
     /// <summary>

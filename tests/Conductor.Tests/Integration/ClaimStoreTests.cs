@@ -59,6 +59,26 @@ public sealed class ClaimStoreTests : IAsyncLifetime
         return await ctx.Jobs.AsNoTracking().SingleAsync(j => j.Id == id);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Claim_CountsWhatRunningJobsHold_TheirMemoryAndExclusivity_NotOnlyTheirCores(bool exclusive)
+    {
+        var wide = new NodeClaim("claim-node-2", Guid.NewGuid(), "wide", [0, 1], 4096);
+        await _services.GetRequiredService<NodeStore>().RegisterAsync(new Node
+        {
+            Name = wide.Name, Partition = wide.Partition, Cpus = 2, CoreIds = wide.CoreIds, MemoryMb = wide.MemoryMb,
+            State = NodeState.Up, InstanceId = wide.InstanceId, BootId = "boot",
+        }, CancellationToken.None);
+        // The first holds 3 GB (or the whole node): the second, 3 GB more, must not start beside it on the free core.
+        var first = await AddJobAsync(j => { j.Partition = "wide"; j.MemoryMb = 3000; j.Exclusive = exclusive; });
+        await AddJobAsync(j => { j.Partition = "wide"; j.MemoryMb = exclusive ? 100 : 3000; });
+        (await Store.ClaimAsync(wide, 1, CancellationToken.None)).Select(c => c.Job.Id).Should().Equal(first);
+
+        (await Store.ClaimAsync(wide, 4, CancellationToken.None)).Should().BeEmpty(
+            exclusive ? "the running job holds the node exclusively" : "the running job holds 3 GB of the node's 4 GB");
+    }
+
     [Fact]
     public async Task Claim_ReturnsEveryFieldOfTheClaimedJob_AsEfReadsIt()
     {
